@@ -1,0 +1,52 @@
+#pragma once
+// Shared plumbing of the subcommands: streams, terminal facts, exit codes, global options.
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "promkit/registry.hpp"
+#include "promkit/render.hpp"
+
+namespace promkit::cli {
+
+// Exit statuses (documented in README.md and docs/exit-codes.md).
+enum class ExitCode : int {
+  Ok = 0,           // done
+  Failure = 1,      // could not do the job: a definition that does not load or validate, I/O
+  Usage = 2,        // the command line is wrong: unknown option, unknown instrument, bad list
+  InvalidData = 3,  // done, but some answers were invalid (see the output's problems)
+};
+
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+  std::istream& in;
+  bool out_is_tty = false;
+  bool no_color = false;  // NO_COLOR set, or TERM=dumb
+  std::string promkit_path;  // PROMKIT_PATH
+  [[nodiscard]] TextStyle style() const { return TextStyle{out_is_tty && !no_color}; }
+};
+
+struct Globals {
+  std::vector<std::string> instrument_dirs;
+  [[nodiscard]] Registry registry(const Io& io) const;
+};
+
+// A subcommand's parse callback records what to run; main runs it after parsing (style.md).
+using Runner = std::function<int()>;
+
+void register_list(CLI::App& app, Runner& run, Io& io, const Globals& globals);
+void register_show(CLI::App& app, Runner& run, Io& io, const Globals& globals);
+void register_validate(CLI::App& app, Runner& run, Io& io, const Globals& globals);
+void register_score(CLI::App& app, Runner& run, Io& io, const Globals& globals);
+
+// "key=value[,key=value]" options (--context) into pairs; throws UsageError.
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> parse_pairs(
+    const std::vector<std::string>& items, const std::string& option);
+
+}  // namespace promkit::cli

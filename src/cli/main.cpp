@@ -1,0 +1,105 @@
+// promkit: define, administer, score and report screening questionnaires.
+//
+//   promkit list                      the instruments it knows (bundled, --instruments, PROMKIT_PATH)
+//   promkit show ID                   one instrument's items, scales, bands, rules, flags, sources
+//   promkit validate FILE|DIR...      check definitions and run their reference vectors
+//   promkit score -i ID --answers L   score one response
+//
+// Exit statuses: 0 ok; 1 failure (a definition that does not load, I/O); 2 usage (bad command
+// line, unknown instrument); 3 invalid data (the job ran, some answers were invalid).
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <system_error>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "promkit/error.hpp"
+#include "promkit/version.hpp"
+#include "command.hpp"
+
+namespace {
+
+using promkit::cli::ExitCode;
+
+int code(ExitCode c) { return static_cast<int>(c); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  const char* path = std::getenv("PROMKIT_PATH");
+  promkit::cli::Io io{std::cout, std::cerr, std::cin, false, false, std::string()};
+  io.out_is_tty = isatty(STDOUT_FILENO) != 0;
+  io.no_color = (no_color != nullptr && *no_color != '\0') ||
+                (term != nullptr && std::string_view(term) == "dumb");
+  io.promkit_path = path != nullptr ? path : "";
+
+  CLI::App app{"promkit - measurement-based care: define, administer, score and report "
+               "screening questionnaires",
+               "promkit"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", fmt::format("promkit {}", promkit::kVersion),
+                       "Print the version and exit");
+  promkit::cli::Globals globals;
+  app.add_option("--instruments", globals.instrument_dirs,
+                 "A directory of instrument definitions to search before the bundled ones "
+                 "(repeatable; PROMKIT_PATH adds more, colon-separated)")
+      ->type_name("DIR");
+  app.footer(
+      "Examples:\n"
+      "  promkit list\n"
+      "  promkit show gad7\n"
+      "  promkit score --instrument gad7 --answers 1,1,1,1,0,1,2\n"
+      "  promkit validate my-instruments/\n\n"
+      "Exit status: 0 ok, 1 failure, 2 usage error, 3 invalid answers.\n"
+      "Run 'promkit COMMAND --help' for a command's options.");
+
+  promkit::cli::Runner run;
+  promkit::cli::register_list(app, run, io, globals);
+  promkit::cli::register_show(app, run, io, globals);
+  promkit::cli::register_validate(app, run, io, globals);
+  promkit::cli::register_score(app, run, io, globals);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e, std::cout, std::cerr);
+    return rc == 0 ? 0 : code(ExitCode::Usage);
+  }
+  try {
+    const int rc = run ? run() : code(ExitCode::Usage);
+    std::cout.flush();
+    return rc;
+  } catch (const promkit::DefinitionError& e) {
+    std::cout.flush();
+    for (const auto& d : e.diagnostics()) {
+      fmt::print(std::cerr, "{}\n", promkit::format_diagnostic(d));
+    }
+    return code(ExitCode::Failure);
+  } catch (const promkit::UsageError& e) {
+    std::cout.flush();
+    fmt::print(std::cerr, "promkit: error: {}\n", e.what());
+    return code(ExitCode::Usage);
+  } catch (const promkit::Error& e) {
+    std::cout.flush();
+    fmt::print(std::cerr, "promkit: error: {}\n", e.what());
+    return code(ExitCode::Failure);
+  } catch (const std::system_error& e) {
+    if (e.code() == std::errc::broken_pipe) {
+      return 0;
+    }
+    fmt::print(std::cerr, "promkit: error: {}\n", e.what());
+    return code(ExitCode::Failure);
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    fmt::print(std::cerr, "promkit: internal error: {}\n", e.what());
+    return code(ExitCode::Failure);
+  }
+}

@@ -1,0 +1,345 @@
+#include "promkit/scoring.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace promkit {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool passes(double v, CompareOp op, double x) {
+  switch (op) {
+    case CompareOp::Eq: return v == x;
+    case CompareOp::Ne: return v != x;
+    case CompareOp::Lt: return v < x;
+    case CompareOp::Le: return v <= x;
+    case CompareOp::Gt: return v > x;
+    case CompareOp::Ge: return v >= x;
+  }
+  return false;
+}
+
+Status worse(Status a, Status b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+
+// Reads one answer into an item result, checking it against the item.
+void read_answer(const Item& item, const Answer& a, ItemResult& r) {
+  if (!a.present) {
+    r.state = ItemState::Missing;
+    r.reason = a.reason;
+    return;
+  }
+  if (item.type == ItemType::Choice) {
+    const ResponseOption* o = item.option_by_code(a.code);
+    if (o == nullptr) {
+      r.state = ItemState::Invalid;
+      r.given = a.code;
+      return;
+    }
+    r.state = ItemState::Answered;
+    r.code = a.code;
+    r.score = item.scored ? o->score : kNaN;
+    return;
+  }
+  for (const auto& sc : item.special) {
+    if (sc.code == a.code) {
+      if (sc.value) {
+        r.state = ItemState::Answered;
+        r.code = *sc.value;
+        r.score = item.scored ? *sc.value : kNaN;
+      } else {
+        r.state = ItemState::Missing;
+        r.reason = parse_missing_reason(sc.missing_reason).value_or(MissingReason::Other);
+      }
+      return;
+    }
+  }
+  if (!std::isfinite(a.code) || a.code < item.min || a.code > item.max ||
+      (item.integer && a.code != std::floor(a.code))) {
+    r.state = ItemState::Invalid;
+    r.given = a.code;
+    return;
+  }
+  r.state = ItemState::Answered;
+  r.code = a.code;
+  r.score = item.scored ? a.code : kNaN;
+}
+
+double skipped_score(const Item& item, double code) {
+  if (!item.scored) {
+    return kNaN;
+  }
+  if (item.type == ItemType::Choice) {
+    const ResponseOption* o = item.option_by_code(code);
+    return o != nullptr ? o->score : kNaN;
+  }
+  return code;
+}
+
+}  // namespace
+
+std::string_view to_string(Status s) {
+  switch (s) {
+    case Status::Complete: return "complete";
+    case Status::Prorated: return "prorated";
+    case Status::Incomplete: return "incomplete";
+    case Status::Invalid: return "invalid";
+  }
+  return "invalid";
+}
+
+std::string_view to_string(ItemState s) {
+  switch (s) {
+    case ItemState::Answered: return "answered";
+    case ItemState::Missing: return "missing";
+    case ItemState::Skipped: return "skipped";
+    case ItemState::Invalid: return "invalid";
+  }
+  return "invalid";
+}
+
+int Score::invalid_count() const {
+  return static_cast<int>(std::count_if(items.begin(), items.end(), [](const ItemResult& r) {
+    return r.state == ItemState::Invalid;
+  }));
+}
+
+int Score::flags_raised() const {
+  return static_cast<int>(std::count(flags.begin(), flags.end(), std::uint8_t{1}));
+}
+
+void score_into(const Instrument& ins, std::span<const Answer> answers,
+                std::span<const double> context, Score& out) {
+  const std::size_t n_items = ins.items.size();
+  const std::size_t n_scales = ins.scales.size();
+  out.items.resize(n_items);
+  out.item_codes.assign(n_items, kNaN);
+  out.item_scores.assign(n_items, kNaN);
+  out.scales.resize(n_scales);
+  out.scale_values.assign(n_scales, kNaN);
+  out.rules.assign(ins.rules.size(), kNaN);
+  out.flags.assign(ins.flags.size(), 0);
+  out.status = Status::Complete;
+  out.answered = 0;
+
+  // Context values the caller did not supply are unknown.
+  double ctx_buf[16];
+  std::span<const double> ctx = context;
+  if (context.size() < ins.context.size()) {
+    const std::size_t n = std::min<std::size_t>(ins.context.size(), 16);
+    for (std::size_t i = 0; i < n; ++i) {
+      ctx_buf[i] = i < context.size() ? context[i] : kNaN;
+    }
+    ctx = std::span<const double>(ctx_buf, n);
+  }
+
+  EvalEnv env;
+  env.item_codes = out.item_codes;
+  env.item_scores = out.item_scores;
+  env.scales = out.scale_values;
+  env.rules = out.rules;
+  env.context = ctx;
+
+  bool invalid = false;
+  for (std::size_t i = 0; i < n_items; ++i) {
+    const Item& item = ins.items[i];
+    ItemResult& r = out.items[i];
+    r = ItemResult{};
+    r.code = kNaN;
+    r.score = kNaN;
+    const Answer a = i < answers.size() ? answers[i] : Answer::missing();
+    bool enabled = true;
+    if (item.enable_when) {
+      // Unknown (it depends on something unanswered) counts as asked: never invent a value.
+      enabled = item.enable_when->evaluate(env) != 0.0;
+    }
+    if (!enabled) {
+      r.state = ItemState::Skipped;
+      if (a.present) {
+        r.ignored_answer = true;
+        r.given = a.code;
+      }
+      if (item.if_skipped) {
+        r.code = *item.if_skipped;
+        r.score = skipped_score(item, *item.if_skipped);
+      }
+    } else {
+      read_answer(item, a, r);
+      if (r.state == ItemState::Invalid) {
+        invalid = true;
+      } else if (r.state == ItemState::Answered) {
+        ++out.answered;
+      }
+    }
+    out.item_codes[i] = r.code;
+    out.item_scores[i] = r.score;
+  }
+
+  for (std::size_t s = 0; s < n_scales; ++s) {
+    const Scale& sc = ins.scales[s];
+    ScaleResult& res = out.scales[s];
+    res.bands.assign(sc.interpretations.size(), kNoBand);
+    res.value = kNaN;
+    res.raw = kNaN;
+    res.answered = 0;
+    res.expected = 0;
+    if (invalid) {
+      res.status = Status::Invalid;
+      continue;
+    }
+    res.status = Status::Complete;
+    double v = kNaN;
+    switch (sc.method) {
+      case ScaleMethod::Sum:
+      case ScaleMethod::Mean:
+      case ScaleMethod::Count: {
+        double sum = 0;
+        for (int idx : sc.items) {
+          const auto ui = static_cast<std::size_t>(idx);
+          const ItemResult& ir = out.items[ui];
+          if (ir.state == ItemState::Skipped && std::isnan(ir.score)) {
+            continue;  // skipped without a value: not part of this administration's scale
+          }
+          ++res.expected;
+          if (!std::isnan(ir.score)) {
+            ++res.answered;
+            if (sc.method == ScaleMethod::Count) {
+              sum += passes(ir.score, sc.where_op, sc.where_value) ? 1 : 0;
+            } else {
+              sum += ir.score;
+            }
+          }
+        }
+        const int missing = res.expected - res.answered;
+        if (missing > sc.missing.allow || (res.answered == 0 && res.expected > 0)) {
+          res.status = Status::Incomplete;
+          break;
+        }
+        if (res.expected == 0) {
+          if (sc.method == ScaleMethod::Mean) {
+            res.status = Status::Incomplete;
+          } else {
+            v = 0;
+          }
+          break;
+        }
+        if (sc.method == ScaleMethod::Mean) {
+          v = sum / res.answered;
+        } else if (missing > 0) {
+          // Replacing each missing item by the mean of the answered ones: sum × n / answered.
+          v = sum * res.expected / res.answered;
+        } else {
+          v = sum;
+        }
+        if (missing > 0) {
+          res.status = Status::Prorated;
+        }
+        break;
+      }
+      case ScaleMethod::Expression: {
+        v = sc.expression->evaluate(env);
+        for (const auto& sym : sc.expression->references()) {
+          if (sym.kind == SymbolKind::Scale) {
+            res.status = worse(res.status, out.scales[static_cast<std::size_t>(sym.index)].status);
+          }
+        }
+        if (std::isnan(v)) {
+          res.status = Status::Incomplete;
+        }
+        break;
+      }
+      case ScaleMethod::Linear: {
+        const ScaleResult& src = out.scales[static_cast<std::size_t>(sc.source)];
+        res.status = src.status;
+        v = src.value * sc.multiply + sc.add;
+        break;
+      }
+      case ScaleMethod::Lookup: {
+        const ScaleResult& src = out.scales[static_cast<std::size_t>(sc.source)];
+        if (src.status != Status::Complete) {
+          res.status = Status::Incomplete;  // tables are valid for complete scales only
+          break;
+        }
+        for (const auto& [raw, val] : sc.table) {
+          if (std::fabs(raw - src.value) < 1e-9) {
+            v = val;
+            break;
+          }
+        }
+        if (std::isnan(v)) {
+          res.status = Status::Incomplete;
+        }
+        break;
+      }
+    }
+    if (std::isnan(v)) {
+      if (res.status != Status::Invalid) {
+        res.status = Status::Incomplete;
+      }
+      continue;
+    }
+    res.raw = v;
+    v = round_value(v, sc.rounding, sc.digits);
+    if (sc.cap_min) {
+      v = std::max(v, *sc.cap_min);
+    }
+    if (sc.cap_max) {
+      v = std::min(v, *sc.cap_max);
+    }
+    res.value = v;
+    out.scale_values[s] = v;
+    for (std::size_t k = 0; k < sc.interpretations.size(); ++k) {
+      int found = kNoBand;
+      const auto& bands = sc.interpretations[k].bands;
+      for (std::size_t b = 0; b < bands.size(); ++b) {
+        const Band& band = bands[b];
+        if (!band.contains(v)) {
+          continue;
+        }
+        if (band.when) {
+          const double w = band.when->evaluate(env);
+          if (std::isnan(w)) {
+            found = kBandUnknown;
+            break;
+          }
+          if (w == 0.0) {
+            continue;
+          }
+        }
+        found = static_cast<int>(b);
+        break;
+      }
+      res.bands[k] = found;
+    }
+  }
+
+  for (std::size_t r = 0; r < ins.rules.size(); ++r) {
+    // Rules and flags are evaluated even when an answer is invalid (an invalid answer reads as
+    // unknown): a critical answer must be flagged whatever else is wrong with the response.
+    out.rules[r] = ins.rules[r].expression.evaluate(env);
+  }
+  for (std::size_t f = 0; f < ins.flags.size(); ++f) {
+    const double w = ins.flags[f].when.evaluate(env);
+    out.flags[f] = (!std::isnan(w) && w != 0.0) ? 1 : 0;
+  }
+
+  if (invalid) {
+    out.status = Status::Invalid;
+  } else {
+    Status st = Status::Complete;
+    for (const auto& res : out.scales) {
+      st = worse(st, res.status);
+    }
+    out.status = st;
+  }
+}
+
+Score score(const Instrument& instrument, std::span<const Answer> answers,
+            std::span<const double> context) {
+  Score s;
+  score_into(instrument, answers, context, s);
+  return s;
+}
+
+}  // namespace promkit
