@@ -28,7 +28,8 @@ int run_show(const ShowOptions& opt, Io& io, const Globals& globals) {
 
 void register_show(CLI::App& app, Runner& run, Io& io, const Globals& globals) {
   auto opt = std::make_shared<ShowOptions>();
-  CLI::App* sub = app.add_subcommand("show", "Show an instrument: items, scales, bands, rules, flags");
+  CLI::App* sub =
+      app.add_subcommand("show", "Show an instrument: items, scales, bands, rules, flags");
   sub->add_option("instrument", opt->id, "Instrument id (see 'promkit list') or a .toml file")
       ->required();
   sub->add_option("--format", opt->format, "Output format")

@@ -1,14 +1,15 @@
 // promkit validate FILE|DIR...: check definitions against every rule of the format and run the
 // reference vectors each one carries.
 
-#include <filesystem>
 #include <algorithm>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
 #include "promkit/reference.hpp"
 #include "promkit/toml_loader.hpp"
+
 #include "command.hpp"
 
 namespace promkit::cli {
@@ -63,9 +64,10 @@ int run_validate(const ValidateOptions& opt, Io& io) {
           fmt::print(io.err, "{}\n", format_diagnostic(f));
         }
         ok = ok && ref.failed == 0;
-        vectors = ref.failed == 0
-                      ? fmt::format(", {} reference vector{} passed", ref.run, ref.run == 1 ? "" : "s")
-                      : fmt::format(", {} of {} reference vectors FAILED", ref.failed, ref.run);
+        vectors =
+            ref.failed == 0
+                ? fmt::format(", {} reference vector{} passed", ref.run, ref.run == 1 ? "" : "s")
+                : fmt::format(", {} of {} reference vectors FAILED", ref.failed, ref.run);
       }
       if (!ok) {
         ++bad;
@@ -79,8 +81,9 @@ int run_validate(const ValidateOptions& opt, Io& io) {
       for (const auto& d : e.diagnostics()) {
         fmt::print(io.err, "{}\n", format_diagnostic(d));
       }
-      const auto errors = std::count_if(e.diagnostics().begin(), e.diagnostics().end(),
-                                        [](const Diagnostic& d) { return d.severity == Severity::Error; });
+      const auto errors =
+          std::count_if(e.diagnostics().begin(), e.diagnostics().end(),
+                        [](const Diagnostic& d) { return d.severity == Severity::Error; });
       fmt::print(io.out, "{}: FAILED ({} error{})\n", file, errors, errors == 1 ? "" : "s");
     }
   }
@@ -95,7 +98,8 @@ int run_validate(const ValidateOptions& opt, Io& io) {
 
 void register_validate(CLI::App& app, Runner& run, Io& io, const Globals& /*globals*/) {
   auto opt = std::make_shared<ValidateOptions>();
-  CLI::App* sub = app.add_subcommand("validate", "Check instrument definitions and run their reference vectors");
+  CLI::App* sub = app.add_subcommand(
+      "validate", "Check instrument definitions and run their reference vectors");
   sub->add_option("paths", opt->paths, "Definition files, or directories of them")->required();
   sub->add_flag("--strict", opt->strict, "Treat warnings as errors");
   sub->add_flag("--no-vectors", opt->no_vectors, "Do not run the definitions' reference vectors");

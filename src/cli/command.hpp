@@ -27,7 +27,7 @@ struct Io {
   std::ostream& err;
   std::istream& in;
   bool out_is_tty = false;
-  bool no_color = false;  // NO_COLOR set, or TERM=dumb
+  bool no_color = false;     // NO_COLOR set, or TERM=dumb
   std::string promkit_path;  // PROMKIT_PATH
   [[nodiscard]] TextStyle style() const { return TextStyle{out_is_tty && !no_color}; }
 };

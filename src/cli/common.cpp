@@ -1,12 +1,14 @@
 #include <fmt/format.h>
 
 #include "promkit/error.hpp"
+
 #include "command.hpp"
 
 namespace promkit::cli {
 
 Registry Globals::registry(const Io& io) const {
-  return Registry(instrument_search_path(instrument_dirs, io.promkit_path, bundled_instruments_dir()));
+  return Registry(
+      instrument_search_path(instrument_dirs, io.promkit_path, bundled_instruments_dir()));
 }
 
 std::vector<std::pair<std::string, std::string>> parse_pairs(const std::vector<std::string>& items,

@@ -1,14 +1,12 @@
 // promkit: define, administer, score and report screening questionnaires.
 //
-//   promkit list                      the instruments it knows (bundled, --instruments, PROMKIT_PATH)
-//   promkit show ID                   one instrument's items, scales, bands, rules, flags, sources
-//   promkit validate FILE|DIR...      check definitions and run their reference vectors
-//   promkit score -i ID --answers L   score one response
+//   promkit list                      the instruments it knows (bundled, --instruments,
+//   PROMKIT_PATH) promkit show ID                   one instrument's items, scales, bands, rules,
+//   flags, sources promkit validate FILE|DIR...      check definitions and run their reference
+//   vectors promkit score -i ID --answers L   score one response
 //
 // Exit statuses: 0 ok; 1 failure (a definition that does not load, I/O); 2 usage (bad command
 // line, unknown instrument); 3 invalid data (the job ran, some answers were invalid).
-
-#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -20,13 +18,17 @@
 
 #include "promkit/error.hpp"
 #include "promkit/version.hpp"
+
 #include "command.hpp"
+#include <unistd.h>
 
 namespace {
 
 using promkit::cli::ExitCode;
 
-int code(ExitCode c) { return static_cast<int>(c); }
+int code(ExitCode c) {
+  return static_cast<int>(c);
+}
 
 }  // namespace
 
@@ -40,9 +42,10 @@ int main(int argc, char** argv) {
                 (term != nullptr && std::string_view(term) == "dumb");
   io.promkit_path = path != nullptr ? path : "";
 
-  CLI::App app{"promkit - measurement-based care: define, administer, score and report "
-               "screening questionnaires",
-               "promkit"};
+  CLI::App app{
+      "promkit - measurement-based care: define, administer, score and report "
+      "screening questionnaires",
+      "promkit"};
   app.require_subcommand(1);
   app.fallthrough();
   app.set_version_flag("--version", fmt::format("promkit {}", promkit::kVersion),
@@ -51,7 +54,8 @@ int main(int argc, char** argv) {
   app.add_option("--instruments", globals.instrument_dirs,
                  "A directory of instrument definitions to search before the bundled ones "
                  "(repeatable; PROMKIT_PATH adds more, colon-separated)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->allow_extra_args(false);
   app.footer(
       "Examples:\n"
       "  promkit list\n"

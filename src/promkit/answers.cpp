@@ -21,8 +21,8 @@ constexpr std::pair<MissingReason, std::string_view> kReasons[] = {
 };
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
     s.remove_prefix(1);
   }
   while (!s.empty() &&
@@ -141,7 +141,9 @@ std::optional<double> parse_number(std::string_view s) {
   return v;
 }
 
-bool looks_numeric(std::string_view s) { return parse_number(s).has_value(); }
+bool looks_numeric(std::string_view s) {
+  return parse_number(s).has_value();
+}
 
 ParsedAnswer parse_answer_text(const Item& item, std::string_view text) {
   ParsedAnswer out;
@@ -243,9 +245,10 @@ AnswerList parse_answer_list(const Instrument& instrument, std::string_view list
     }
     const auto eq = p.find('=');
     if (eq == std::string::npos) {
-      throw DataError(fmt::format("'{}': mix of item=answer pairs and plain answers (use one "
-                                  "form)",
-                                  p));
+      throw DataError(
+          fmt::format("'{}': mix of item=answer pairs and plain answers (use one "
+                      "form)",
+                      p));
     }
     const std::string id(trim(std::string_view(p).substr(0, eq)));
     int idx = instrument.item_index(id);
@@ -287,8 +290,9 @@ std::vector<double> resolve_context(const Instrument& instrument,
           names.push_back(c.id);
         }
         throw DataError(fmt::format("{} has no context variable '{}' ({})", instrument.id, key,
-                                    names.empty() ? std::string("it uses none")
-                                                  : fmt::format("it has: {}", fmt::join(names, ", "))));
+                                    names.empty()
+                                        ? std::string("it uses none")
+                                        : fmt::format("it has: {}", fmt::join(names, ", "))));
       }
       continue;
     }
@@ -302,8 +306,8 @@ std::vector<double> resolve_context(const Instrument& instrument,
       }
     }
     if (!found && !want.empty()) {
-      throw DataError(fmt::format("'{}' is not a value of context '{}' (expected one of: {})", value,
-                                  key, fmt::join(var.values, ", ")));
+      throw DataError(fmt::format("'{}' is not a value of context '{}' (expected one of: {})",
+                                  value, key, fmt::join(var.values, ", ")));
     }
   }
   return ctx;

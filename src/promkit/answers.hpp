@@ -13,7 +13,14 @@
 
 namespace promkit {
 
-enum class MissingReason : std::uint8_t { Blank, Refused, DontKnow, NotAsked, NotApplicable, Other };
+enum class MissingReason : std::uint8_t {
+  Blank,
+  Refused,
+  DontKnow,
+  NotAsked,
+  NotApplicable,
+  Other
+};
 
 [[nodiscard]] std::optional<MissingReason> parse_missing_reason(std::string_view name);
 [[nodiscard]] std::string_view to_string(MissingReason r);
@@ -53,8 +60,8 @@ struct ParsedAnswer {
 // is kept as an invalid answer (the engine marks it Invalid) with its reason in `errors`; a list
 // that cannot be read at all (unknown item, too many answers) throws DataError.
 struct AnswerList {
-  std::vector<Answer> answers;          // one per item
-  std::vector<std::string> errors;      // one per item: why its text is not an answer, or ""
+  std::vector<Answer> answers;      // one per item
+  std::vector<std::string> errors;  // one per item: why its text is not an answer, or ""
   [[nodiscard]] bool ok() const;
 };
 [[nodiscard]] AnswerList parse_answer_list(const Instrument& instrument, std::string_view list);

@@ -28,7 +28,8 @@ std::string summary(const std::vector<Diagnostic>& diagnostics) {
       return format_diagnostic(d);
     }
   }
-  return diagnostics.empty() ? std::string("invalid definition") : format_diagnostic(diagnostics[0]);
+  return diagnostics.empty() ? std::string("invalid definition")
+                             : format_diagnostic(diagnostics[0]);
 }
 
 }  // namespace

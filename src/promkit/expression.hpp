@@ -84,13 +84,13 @@ struct EvalEnv {
 };
 
 enum class OpCode : std::uint8_t {
-  Const,     // push constants_[arg]
-  Load,      // push a value: kind in `kind`, slot in `arg`
+  Const,  // push constants_[arg]
+  Load,   // push a value: kind in `kind`, slot in `arg`
   Neg,
   Add,
   Sub,
   Mul,
-  Div,       // x / 0 is unknown
+  Div,  // x / 0 is unknown
   Eq,
   Ne,
   Lt,

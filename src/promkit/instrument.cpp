@@ -49,7 +49,37 @@ double Item::max_code() const {
   return m;
 }
 
+void Item::index_codes() {
+  code_table.clear();
+  if (options.empty() || options.size() > 1000) {
+    return;
+  }
+  const double lo = min_code();
+  const double hi = max_code();
+  if (hi - lo > 1000) {
+    return;
+  }
+  for (const auto& o : options) {
+    if (o.code != std::floor(o.code)) {
+      return;
+    }
+  }
+  code_base = lo;
+  code_table.assign(static_cast<std::size_t>(hi - lo) + 1, 0);
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    code_table[static_cast<std::size_t>(options[i].code - lo)] = static_cast<std::int16_t>(i + 1);
+  }
+}
+
 const ResponseOption* Item::option_by_code(double code) const {
+  if (!code_table.empty()) {
+    const double off = code - code_base;
+    if (off >= 0 && off < static_cast<double>(code_table.size()) && off == std::floor(off)) {
+      const int idx = code_table[static_cast<std::size_t>(off)];
+      return idx > 0 ? &options[static_cast<std::size_t>(idx - 1)] : nullptr;
+    }
+    return nullptr;
+  }
   for (const auto& o : options) {
     if (o.code == code) {
       return &o;
@@ -106,24 +136,36 @@ const Citation* Instrument::citation(std::string_view citation_id) const {
 
 std::string_view to_string(Rounding r) {
   switch (r) {
-    case Rounding::None: return "none";
-    case Rounding::HalfUp: return "half_up";
-    case Rounding::HalfEven: return "half_even";
-    case Rounding::HalfDown: return "half_down";
-    case Rounding::Down: return "down";
-    case Rounding::Up: return "up";
+    case Rounding::None:
+      return "none";
+    case Rounding::HalfUp:
+      return "half_up";
+    case Rounding::HalfEven:
+      return "half_even";
+    case Rounding::HalfDown:
+      return "half_down";
+    case Rounding::Down:
+      return "down";
+    case Rounding::Up:
+      return "up";
   }
   return "none";
 }
 
 std::string_view to_string(ScaleMethod m) {
   switch (m) {
-    case ScaleMethod::Sum: return "sum";
-    case ScaleMethod::Mean: return "mean";
-    case ScaleMethod::Count: return "count";
-    case ScaleMethod::Expression: return "expression";
-    case ScaleMethod::Linear: return "linear";
-    case ScaleMethod::Lookup: return "lookup";
+    case ScaleMethod::Sum:
+      return "sum";
+    case ScaleMethod::Mean:
+      return "mean";
+    case ScaleMethod::Count:
+      return "count";
+    case ScaleMethod::Expression:
+      return "expression";
+    case ScaleMethod::Linear:
+      return "linear";
+    case ScaleMethod::Lookup:
+      return "lookup";
   }
   return "sum";
 }
@@ -134,21 +176,30 @@ std::string_view to_string(Direction d) {
 
 std::string_view to_string(FlagLevel l) {
   switch (l) {
-    case FlagLevel::Info: return "info";
-    case FlagLevel::Warning: return "warning";
-    case FlagLevel::Urgent: return "urgent";
+    case FlagLevel::Info:
+      return "info";
+    case FlagLevel::Warning:
+      return "warning";
+    case FlagLevel::Urgent:
+      return "urgent";
   }
   return "warning";
 }
 
 std::string_view to_string(CompareOp op) {
   switch (op) {
-    case CompareOp::Eq: return "==";
-    case CompareOp::Ne: return "!=";
-    case CompareOp::Lt: return "<";
-    case CompareOp::Le: return "<=";
-    case CompareOp::Gt: return ">";
-    case CompareOp::Ge: return ">=";
+    case CompareOp::Eq:
+      return "==";
+    case CompareOp::Ne:
+      return "!=";
+    case CompareOp::Lt:
+      return "<";
+    case CompareOp::Le:
+      return "<=";
+    case CompareOp::Gt:
+      return ">";
+    case CompareOp::Ge:
+      return ">=";
   }
   return ">=";
 }
@@ -165,10 +216,18 @@ double round_value(double v, Rounding rule, int digits) {
   const double frac = snapped - fl;
   double r = 0;
   switch (rule) {
-    case Rounding::Down: r = fl; break;
-    case Rounding::Up: r = frac > 0 ? fl + 1 : fl; break;
-    case Rounding::HalfUp: r = frac >= 0.5 ? fl + 1 : fl; break;
-    case Rounding::HalfDown: r = frac > 0.5 ? fl + 1 : fl; break;
+    case Rounding::Down:
+      r = fl;
+      break;
+    case Rounding::Up:
+      r = frac > 0 ? fl + 1 : fl;
+      break;
+    case Rounding::HalfUp:
+      r = frac >= 0.5 ? fl + 1 : fl;
+      break;
+    case Rounding::HalfDown:
+      r = frac > 0.5 ? fl + 1 : fl;
+      break;
     case Rounding::HalfEven:
       if (frac > 0.5) {
         r = fl + 1;
@@ -178,7 +237,9 @@ double round_value(double v, Rounding rule, int digits) {
         r = std::fmod(fl, 2.0) == 0 ? fl : fl + 1;
       }
       break;
-    case Rounding::None: r = x; break;
+    case Rounding::None:
+      r = x;
+      break;
   }
   return r / scale;
 }

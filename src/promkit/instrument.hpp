@@ -48,8 +48,8 @@ struct ResponseOption {
 struct SpecialCode {
   double code = 0;
   std::string label;
-  std::optional<double> value;   // the answer it stands for
-  std::string missing_reason;    // or: missing, for this reason
+  std::optional<double> value;  // the answer it stands for
+  std::string missing_reason;   // or: missing, for this reason
 };
 
 enum class ItemType : std::uint8_t { Choice, Number };
@@ -78,6 +78,13 @@ struct Item {
   [[nodiscard]] double max_code() const;
   // The option with this code, or nullptr.
   [[nodiscard]] const ResponseOption* option_by_code(double code) const;
+
+  // Derived by the loader (finalize): a direct index from whole-number codes to options, and
+  // whether any scale adds this item (then skip logic changes the scale's item count).
+  void index_codes();
+  std::vector<std::int16_t> code_table;  // option index + 1 for code (code_base + i); 0 = none
+  double code_base = 0;
+  bool in_scale = false;
 };
 
 enum class ScaleMethod : std::uint8_t { Sum, Mean, Count, Expression, Linear, Lookup };
@@ -92,7 +99,7 @@ struct Band {
   std::string id;
   std::string label;
   double min = 0;
-  double upper = 0;          // inclusive `max`, or exclusive `below`
+  double upper = 0;  // inclusive `max`, or exclusive `below`
   bool upper_inclusive = true;
   bool positive = false;
   std::optional<Program> when;
@@ -195,7 +202,8 @@ struct ReferenceVector {
   std::optional<std::string> status;
   std::vector<std::pair<std::string, std::optional<double>>> scores;  // nullopt: no value
   std::vector<std::pair<std::string, std::optional<double>>> raw;
-  std::vector<std::pair<std::string, std::string>> bands;  // "scale" or "scale.interp" -> band id or "none"
+  std::vector<std::pair<std::string, std::string>>
+      bands;  // "scale" or "scale.interp" -> band id or "none"
   std::optional<std::vector<std::string>> flags;
   std::vector<std::pair<std::string, std::string>> rules;  // -> "true" | "false" | "unknown"
   std::optional<int> answered;

@@ -12,9 +12,13 @@
 namespace promkit {
 namespace {
 
-std::string show(double v) { return std::isnan(v) ? std::string("none") : format_number(v); }
+std::string show(double v) {
+  return std::isnan(v) ? std::string("none") : format_number(v);
+}
 
-std::string show(const std::optional<double>& v) { return v ? format_number(*v) : "none"; }
+std::string show(const std::optional<double>& v) {
+  return v ? format_number(*v) : "none";
+}
 
 bool same(double got, const std::optional<double>& want) {
   if (!want) {

@@ -40,7 +40,8 @@ std::string bundled_instruments_dir() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    const fs::path candidate = exe.parent_path().parent_path() / "share" / "promkit" / "instruments";
+    const fs::path candidate =
+        exe.parent_path().parent_path() / "share" / "promkit" / "instruments";
     if (fs::is_directory(candidate, ec)) {
       return candidate.lexically_normal().string();
     }
@@ -130,10 +131,9 @@ std::shared_ptr<const Instrument> Registry::get(std::string_view id_or_path) {
         }
       }
       if (!found) {
-        throw UsageError(fmt::format("unknown instrument '{}' (known: {}; see 'promkit list')",
-                                     id_or_path,
-                                     known.empty() ? std::string("none")
-                                                   : fmt::format("{}", fmt::join(known, ", "))));
+        throw UsageError(fmt::format(
+            "unknown instrument '{}' (known: {}; see 'promkit list')", id_or_path,
+            known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", "))));
       }
     }
   }

@@ -19,12 +19,12 @@ struct SearchDir {
 };
 
 struct CatalogEntry {
-  std::string id;       // empty when the file could not be loaded
+  std::string id;  // empty when the file could not be loaded
   std::string path;
   std::string origin;
   std::shared_ptr<const Instrument> instrument;  // null when the file could not be loaded
   std::vector<Diagnostic> problems;              // why it could not be loaded
-  bool hidden = false;  // an earlier directory defines the same id
+  bool hidden = false;                           // an earlier directory defines the same id
 };
 
 // The bundled instruments directory: <executable dir>/../share/promkit/instruments if present,
@@ -33,9 +33,9 @@ struct CatalogEntry {
 
 // The search path: `cli_dirs` (in order), then PROMKIT_PATH (colon-separated, from `env_path`),
 // then the bundled directory.
-[[nodiscard]] std::vector<SearchDir> instrument_search_path(const std::vector<std::string>& cli_dirs,
-                                                            std::string_view env_path,
-                                                            const std::string& bundled_dir);
+[[nodiscard]] std::vector<SearchDir> instrument_search_path(
+    const std::vector<std::string>& cli_dirs, std::string_view env_path,
+    const std::string& bundled_dir);
 
 class Registry {
  public:

@@ -59,12 +59,15 @@ std::string item_range_text(const Instrument& ins, const std::vector<int>& items
 
 std::string method_text(const Instrument& ins, const Scale& s) {
   switch (s.method) {
-    case ScaleMethod::Sum: return fmt::format("sum of {}", item_range_text(ins, s.items));
-    case ScaleMethod::Mean: return fmt::format("mean of {}", item_range_text(ins, s.items));
+    case ScaleMethod::Sum:
+      return fmt::format("sum of {}", item_range_text(ins, s.items));
+    case ScaleMethod::Mean:
+      return fmt::format("mean of {}", item_range_text(ins, s.items));
     case ScaleMethod::Count:
       return fmt::format("count of {} with score {} {}", item_range_text(ins, s.items),
                          to_string(s.where_op), format_number(s.where_value));
-    case ScaleMethod::Expression: return s.expression ? s.expression->source() : "";
+    case ScaleMethod::Expression:
+      return s.expression ? s.expression->source() : "";
     case ScaleMethod::Linear:
       return fmt::format("{} x {}{}", ins.scales[static_cast<std::size_t>(s.source)].id,
                          format_number(s.multiply),
@@ -207,14 +210,18 @@ Json instrument_to_json(const Instrument& ins) {
   j["scales"] = scales;
   Json rules = Json::array();
   for (const auto& r : ins.rules) {
-    rules.push_back({{"id", r.id}, {"name", r.name}, {"expression", r.expression.source()},
+    rules.push_back({{"id", r.id},
+                     {"name", r.name},
+                     {"expression", r.expression.source()},
                      {"cite", cite_json(r.cite)}});
   }
   j["rules"] = rules;
   Json flags = Json::array();
   for (const auto& f : ins.flags) {
-    flags.push_back({{"id", f.id}, {"when", f.when.source()},
-                     {"level", std::string(to_string(f.level))}, {"message", f.message},
+    flags.push_back({{"id", f.id},
+                     {"when", f.when.source()},
+                     {"level", std::string(to_string(f.level))},
+                     {"message", f.message},
                      {"cite", cite_json(f.cite)}});
   }
   j["flags"] = flags;
@@ -244,10 +251,10 @@ void print_instrument(std::ostream& os, const Instrument& ins, const TextStyle& 
   if (!ins.description.empty()) {
     fmt::print(os, "  {}\n", ins.description);
   }
-  fmt::print(os, "  Licence: {}{}{}\n", ins.licence.name,
-             ins.licence.text_allowed ? " (item text included)"
-                                      : " (scoring only: item text not shipped)",
-             ins.licence.commercial_use ? "" : "; not for commercial use");
+  fmt::print(
+      os, "  Licence: {}{}{}\n", ins.licence.name,
+      ins.licence.text_allowed ? " (item text included)" : " (scoring only: item text not shipped)",
+      ins.licence.commercial_use ? "" : "; not for commercial use");
   if (!ins.licence.notice.empty()) {
     fmt::print(os, "  {}\n", ins.licence.notice);
   }
@@ -288,7 +295,8 @@ void print_instrument(std::ostream& os, const Instrument& ins, const TextStyle& 
       }
       fmt::print(os, "      {}\n", fmt::join(opts, " | "));
     } else {
-      fmt::print(os, "      a number from {} to {}\n", format_number(it.min), format_number(it.max));
+      fmt::print(os, "      a number from {} to {}\n", format_number(it.min),
+                 format_number(it.max));
       for (const auto& s : it.special) {
         fmt::print(os, "      {} {} ({})\n", format_number(s.code), s.label,
                    s.value ? fmt::format("= {}", format_number(*s.value))
@@ -383,13 +391,12 @@ Json score_to_json(const Instrument& ins, const Score& sc,
       ji["reason"] = std::string(to_string(r.reason));
     }
     if (r.state == ItemState::Invalid) {
-      const bool have_text = item_errors != nullptr && i < item_errors->size() &&
-                             !(*item_errors)[i].empty();
-      problems.push_back(
-          {{"item", it.id},
-           {"message", have_text ? (*item_errors)[i]
-                                 : fmt::format("{} is not an answer to {}",
-                                               format_number(r.given), it.id)}});
+      const bool have_text =
+          item_errors != nullptr && i < item_errors->size() && !(*item_errors)[i].empty();
+      problems.push_back({{"item", it.id},
+                          {"message", have_text ? (*item_errors)[i]
+                                                : fmt::format("{} is not an answer to {}",
+                                                              format_number(r.given), it.id)}});
     }
     if (r.ignored_answer) {
       notes.push_back({{"item", it.id},
@@ -501,8 +508,8 @@ void print_score(std::ostream& os, const Instrument& ins, const Score& sc, const
   for (std::size_t i = 0; i < ins.items.size(); ++i) {
     const ItemResult& r = sc.items[i];
     if (r.state == ItemState::Invalid) {
-      const bool have_text = item_errors != nullptr && i < item_errors->size() &&
-                             !(*item_errors)[i].empty();
+      const bool have_text =
+          item_errors != nullptr && i < item_errors->size() && !(*item_errors)[i].empty();
       fmt::print(os, "  invalid answer: {}\n",
                  have_text ? (*item_errors)[i]
                            : fmt::format("{} is not an answer to {}", format_number(r.given),
@@ -527,9 +534,9 @@ void print_score(std::ostream& os, const Instrument& ins, const Score& sc, const
       extra = fmt::format(" (prorated from {} of {} items; unrounded {})", r.answered, r.expected,
                           format_number(r.raw));
     } else if (r.status == Status::Incomplete) {
-      extra = r.expected > 0 ? fmt::format(" (incomplete: {} of {} items answered)", r.answered,
-                                           r.expected)
-                             : std::string(" (incomplete)");
+      extra = r.expected > 0
+                  ? fmt::format(" (incomplete: {} of {} items answered)", r.answered, r.expected)
+                  : std::string(" (incomplete)");
     } else if (r.status == Status::Invalid) {
       extra = " (not scored: invalid answers)";
     }

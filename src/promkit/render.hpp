@@ -7,10 +7,10 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "promkit/instrument.hpp"
 #include "promkit/scoring.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace promkit {
 

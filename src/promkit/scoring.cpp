@@ -11,17 +11,25 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 bool passes(double v, CompareOp op, double x) {
   switch (op) {
-    case CompareOp::Eq: return v == x;
-    case CompareOp::Ne: return v != x;
-    case CompareOp::Lt: return v < x;
-    case CompareOp::Le: return v <= x;
-    case CompareOp::Gt: return v > x;
-    case CompareOp::Ge: return v >= x;
+    case CompareOp::Eq:
+      return v == x;
+    case CompareOp::Ne:
+      return v != x;
+    case CompareOp::Lt:
+      return v < x;
+    case CompareOp::Le:
+      return v <= x;
+    case CompareOp::Gt:
+      return v > x;
+    case CompareOp::Ge:
+      return v >= x;
   }
   return false;
 }
 
-Status worse(Status a, Status b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+Status worse(Status a, Status b) {
+  return static_cast<int>(a) >= static_cast<int>(b) ? a : b;
+}
 
 // Reads one answer into an item result, checking it against the item.
 void read_answer(const Item& item, const Answer& a, ItemResult& r) {
@@ -81,20 +89,28 @@ double skipped_score(const Item& item, double code) {
 
 std::string_view to_string(Status s) {
   switch (s) {
-    case Status::Complete: return "complete";
-    case Status::Prorated: return "prorated";
-    case Status::Incomplete: return "incomplete";
-    case Status::Invalid: return "invalid";
+    case Status::Complete:
+      return "complete";
+    case Status::Prorated:
+      return "prorated";
+    case Status::Incomplete:
+      return "incomplete";
+    case Status::Invalid:
+      return "invalid";
   }
   return "invalid";
 }
 
 std::string_view to_string(ItemState s) {
   switch (s) {
-    case ItemState::Answered: return "answered";
-    case ItemState::Missing: return "missing";
-    case ItemState::Skipped: return "skipped";
-    case ItemState::Invalid: return "invalid";
+    case ItemState::Answered:
+      return "answered";
+    case ItemState::Missing:
+      return "missing";
+    case ItemState::Skipped:
+      return "skipped";
+    case ItemState::Invalid:
+      return "invalid";
   }
   return "invalid";
 }
@@ -110,7 +126,7 @@ int Score::flags_raised() const {
 }
 
 void score_into(const Instrument& ins, std::span<const Answer> answers,
-                std::span<const double> context, Score& out) {
+                std::span<const double> context, Score& out, const ScoreOptions& options) {
   const std::size_t n_items = ins.items.size();
   const std::size_t n_scales = ins.scales.size();
   out.items.resize(n_items);
@@ -150,7 +166,11 @@ void score_into(const Instrument& ins, std::span<const Answer> answers,
     r.score = kNaN;
     const Answer a = i < answers.size() ? answers[i] : Answer::missing();
     bool enabled = true;
-    if (item.enable_when) {
+    // Without item detail, an unanswered item that no scale adds and that has no if_skipped
+    // value comes out the same whether skipped or missing: skip the evaluation.
+    const bool matters =
+        options.item_detail || a.present || item.in_scale || item.if_skipped.has_value();
+    if (item.enable_when && matters) {
       // Unknown (it depends on something unanswered) counts as asked: never invent a value.
       enabled = item.enable_when->evaluate(env) != 0.0;
     }
@@ -317,7 +337,7 @@ void score_into(const Instrument& ins, std::span<const Answer> answers,
   for (std::size_t r = 0; r < ins.rules.size(); ++r) {
     // Rules and flags are evaluated even when an answer is invalid (an invalid answer reads as
     // unknown): a critical answer must be flagged whatever else is wrong with the response.
-    out.rules[r] = ins.rules[r].expression.evaluate(env);
+    out.rules[r] = options.rules ? ins.rules[r].expression.evaluate(env) : kNaN;
   }
   for (std::size_t f = 0; f < ins.flags.size(); ++f) {
     const double w = ins.flags[f].when.evaluate(env);

@@ -40,8 +40,8 @@ struct ScaleResult {
   double value = 0;  // NaN when not computable
   double raw = 0;    // before rounding and caps
   Status status = Status::Complete;
-  int answered = 0;  // items with a value (sum/mean/count scales)
-  int expected = 0;  // items that count (skipped items without if_skipped do not)
+  int answered = 0;        // items with a value (sum/mean/count scales)
+  int expected = 0;        // items that count (skipped items without if_skipped do not)
   std::vector<int> bands;  // one per interpretation: band index, kNoBand or kBandUnknown
 };
 
@@ -50,8 +50,8 @@ struct Score {
   int answered = 0;  // items answered
   std::vector<ItemResult> items;
   std::vector<ScaleResult> scales;
-  std::vector<double> rules;          // 1, 0 or NaN (unknown)
-  std::vector<std::uint8_t> flags;    // 1 when raised
+  std::vector<double> rules;        // 1, 0 or NaN (unknown)
+  std::vector<std::uint8_t> flags;  // 1 when raised
   // Working arrays the expressions read.
   std::vector<double> item_codes;
   std::vector<double> item_scores;
@@ -61,11 +61,17 @@ struct Score {
   [[nodiscard]] int flags_raised() const;
 };
 
+// What to work out beyond scales, bands and flags (the batch scorer's CSV output skips the rest).
+struct ScoreOptions {
+  bool rules = true;        // evaluate decision rules (else they stay unknown)
+  bool item_detail = true;  // tell skipped from missing for unanswered items nothing depends on
+};
+
 // Scores one administration into `out` (resized as needed). `answers` has one entry per item
 // (missing where absent; extra entries are an error of the caller); `context` has one value per
 // context variable (an index into its values, or NaN).
 void score_into(const Instrument& instrument, std::span<const Answer> answers,
-                std::span<const double> context, Score& out);
+                std::span<const double> context, Score& out, const ScoreOptions& options = {});
 
 [[nodiscard]] Score score(const Instrument& instrument, std::span<const Answer> answers,
                           std::span<const double> context = {});

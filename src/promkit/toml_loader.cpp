@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "promkit/answers.hpp"
+#include "promkit/column_map.hpp"
 
 namespace promkit {
 namespace {
@@ -40,16 +41,24 @@ bool is_plain_id(std::string_view s) {
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "true/false";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "true/false";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
     case toml::node_type::date:
     case toml::node_type::time:
-    case toml::node_type::date_time: return "a date/time";
-    default: return "nothing";
+    case toml::node_type::date_time:
+      return "a date/time";
+    default:
+      return "nothing";
   }
 }
 
@@ -283,8 +292,8 @@ std::optional<std::string> Reader::string(std::string_view key, bool required) {
     return std::nullopt;
   }
   if (!n->is_string()) {
-    loader_.error(n->source(), fmt::format("'{}' in {} must be a string, found {}", key, what_,
-                                           type_name(*n)));
+    loader_.error(n->source(),
+                  fmt::format("'{}' in {} must be a string, found {}", key, what_, type_name(*n)));
     return std::nullopt;
   }
   return n->as_string()->get();
@@ -330,8 +339,8 @@ std::optional<bool> Reader::boolean(std::string_view key) {
     return std::nullopt;
   }
   if (!n->is_boolean()) {
-    loader_.error(n->source(), fmt::format("'{}' in {} must be true or false, found {}", key,
-                                           what_, type_name(*n)));
+    loader_.error(n->source(), fmt::format("'{}' in {} must be true or false, found {}", key, what_,
+                                           type_name(*n)));
     return std::nullopt;
   }
   return n->as_boolean()->get();
@@ -352,14 +361,15 @@ std::vector<std::string> Reader::strings(std::string_view key, bool required) {
       if (e.is_string()) {
         out.push_back(e.as_string()->get());
       } else {
-        loader_.error(e.source(), fmt::format("'{}' in {} must hold strings, found {}", key,
-                                              what_, type_name(e)));
+        loader_.error(e.source(), fmt::format("'{}' in {} must hold strings, found {}", key, what_,
+                                              type_name(e)));
       }
     }
     return out;
   }
-  loader_.error(n->source(), fmt::format("'{}' in {} must be a string or an array of strings, found {}",
-                                         key, what_, type_name(*n)));
+  loader_.error(n->source(),
+                fmt::format("'{}' in {} must be a string or an array of strings, found {}", key,
+                            what_, type_name(*n)));
   return out;
 }
 
@@ -405,7 +415,8 @@ void Reader::finish() {
 
 // ---- Loader ------------------------------------------------------------------------------------
 
-std::vector<std::string> Loader::read_cite(Reader& r, bool required, const std::string& what_needs) {
+std::vector<std::string> Loader::read_cite(Reader& r, bool required,
+                                           const std::string& what_needs) {
   const toml::node* n = r.table().get("cite");
   auto ids = r.strings("cite");
   if (ids.empty() && required) {
@@ -429,7 +440,8 @@ std::optional<Threshold> Loader::read_threshold(Reader& r, std::string_view key)
   th.min = tr.number("min");
   th.max = tr.number("max");
   if (th.min.has_value() == th.max.has_value()) {
-    error(t->source(), fmt::format("'{}' of {} needs exactly one of 'min' or 'max'", key, r.what()));
+    error(t->source(),
+          fmt::format("'{}' of {} needs exactly one of 'min' or 'max'", key, r.what()));
   }
   th.cite = read_cite(tr, true, std::string(key));
   tr.finish();
@@ -460,14 +472,15 @@ std::optional<Program> Loader::compile(const toml::node& node, const std::string
       const auto end = msg.find('\'', prefix.size());
       const std::string name = msg.substr(prefix.size(), end - prefix.size());
       if (symbols.context_only && (ins_.item_index(name) >= 0 || ins_.scale_index(name) >= 0)) {
-        msg = fmt::format("'{}' cannot be used here: a band's 'when' may only use context variables",
-                          name);
+        msg = fmt::format(
+            "'{}' cannot be used here: a band's 'when' may only use context variables", name);
       } else if (ins_.item_index(name) >= 0 || ins_.scale_index(name) >= 0 ||
                  std::any_of(ins_.rules.begin(), ins_.rules.end(),
                              [&](const Rule& ru) { return ru.id == name; })) {
-        msg = fmt::format("'{}' is defined later in the file: an expression can only use items, "
-                          "scales and rules defined before it",
-                          name);
+        msg = fmt::format(
+            "'{}' is defined later in the file: an expression can only use items, "
+            "scales and rules defined before it",
+            name);
       }
     }
     error_at(p, fmt::format("in {}: {}", what, msg));
@@ -479,7 +492,8 @@ void Loader::read_metadata(Reader& root) {
   auto schema = root.integer("schema", true);
   if (schema && *schema != kSchemaVersion) {
     error(root.get("schema")->source(),
-          fmt::format("unsupported schema {}: this promkit reads schema {}", *schema, kSchemaVersion));
+          fmt::format("unsupported schema {}: this promkit reads schema {}", *schema,
+                      kSchemaVersion));
   }
   auto id = root.string("id", true);
   if (id) {
@@ -579,7 +593,8 @@ void Loader::read_context(const toml::array* arr) {
     std::set<std::string> seen;
     for (const auto& val : v.values) {
       if (!seen.insert(val).second) {
-        error(r.get("values")->source(), fmt::format("duplicate value '{}' in context '{}'", val, v.id));
+        error(r.get("values")->source(),
+              fmt::format("duplicate value '{}' in context '{}'", val, v.id));
       }
       if (val.empty()) {
         error(r.get("values")->source(), fmt::format("empty value in context '{}'", v.id));
@@ -604,9 +619,10 @@ std::vector<ResponseOption> Loader::read_options(const toml::array& arr, const s
   std::set<std::string> labels;
   for (const auto& node : arr) {
     if (!node.is_table()) {
-      error(node.source(), fmt::format("each option of {} must be a table like {{ code = 0, label = "
-                                       "\"Not at all\" }}, found {}",
-                                       what, type_name(node)));
+      error(node.source(),
+            fmt::format("each option of {} must be a table like {{ code = 0, label = "
+                        "\"Not at all\" }}, found {}",
+                        what, type_name(node)));
       continue;
     }
     Reader r(*this, *node.as_table(), fmt::format("an option of {}", what));
@@ -632,8 +648,8 @@ std::vector<ResponseOption> Loader::read_options(const toml::array& arr, const s
                                          "ignoring case and spaces)",
                                          name, what));
       } else if (looks_numeric(key)) {
-        error(node.source(), fmt::format("label '{}' in {} is a number: it would be read as a code",
-                                         name, what));
+        error(node.source(),
+              fmt::format("label '{}' in {} is a number: it would be read as a code", name, what));
       }
     }
     out.push_back(std::move(o));
@@ -739,7 +755,8 @@ void Loader::read_items(const toml::array* arr) {
       it.type = ItemType::Number;
     } else {
       error(rr.get("type")->source(),
-            fmt::format("item '{}': type must be \"choice\" or \"number\", found \"{}\"", it.id, type));
+            fmt::format("item '{}': type must be \"choice\" or \"number\", found \"{}\"", it.id,
+                        type));
     }
     it.scored = rr.boolean("scored").value_or(true);
     const bool reverse = rr.boolean("reverse").value_or(false);
@@ -758,9 +775,11 @@ void Loader::read_items(const toml::array* arr) {
           for (const auto& [k, v] : option_sets_) {
             known.push_back(k);
           }
-          error(opts->source(), fmt::format("item '{}' uses option set '{}', which is not defined "
-                                            "(defined: {})",
-                                            it.id, set, known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
+          error(opts->source(),
+                fmt::format("item '{}' uses option set '{}', which is not defined "
+                            "(defined: {})",
+                            it.id, set,
+                            known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
         } else {
           it.options = found->second;
           it.option_set = set;
@@ -791,21 +810,23 @@ void Loader::read_items(const toml::array* arr) {
         error(n->source(), fmt::format("number item '{}' cannot have options", it.id));
       }
       if (reverse) {
-        error(rr.get("reverse")->source(), fmt::format("number item '{}' cannot be reversed", it.id));
+        error(rr.get("reverse")->source(),
+              fmt::format("number item '{}' cannot be reversed", it.id));
       }
       auto mn = rr.number("min", true);
       auto mx = rr.number("max", true);
       it.min = mn.value_or(0);
       it.max = mx.value_or(0);
       if (mn && mx && *mn > *mx) {
-        error(rr.get("max")->source(), fmt::format("item '{}': max {} is below min {}", it.id,
-                                                   fmt_num(*mx), fmt_num(*mn)));
+        error(rr.get("max")->source(),
+              fmt::format("item '{}': max {} is below min {}", it.id, fmt_num(*mx), fmt_num(*mn)));
       }
       it.integer = rr.boolean("integer").value_or(true);
       if (const toml::array* sp = rr.array("special")) {
         for (const auto& sn : *sp) {
           if (!sn.is_table()) {
-            error(sn.source(), fmt::format("each 'special' entry of item '{}' must be a table", it.id));
+            error(sn.source(),
+                  fmt::format("each 'special' entry of item '{}' must be a table", it.id));
             continue;
           }
           Reader sr(*this, *sn.as_table(), fmt::format("a special code of item '{}'", it.id));
@@ -972,10 +993,10 @@ void Loader::compute_range(Scale& s, const toml::table& t) {
       if (lo > hi) {
         error(rn->source(), fmt::format("'range' of scale '{}' is reversed", s.id));
       } else if (known && (lo < base.lo - 1e-9 || hi > base.hi + 1e-9)) {
-        error(rn->source(), fmt::format("'range' of scale '{}' is {} to {}, but its values can only "
-                                        "reach {} to {}",
-                                        s.id, fmt_num(lo), fmt_num(hi), fmt_num(base.lo),
-                                        fmt_num(base.hi)));
+        error(rn->source(),
+              fmt::format("'range' of scale '{}' is {} to {}, but its values can only "
+                          "reach {} to {}",
+                          s.id, fmt_num(lo), fmt_num(hi), fmt_num(base.lo), fmt_num(base.hi)));
       }
       base.lo = lo;
       base.hi = hi;
@@ -990,8 +1011,9 @@ void Loader::compute_range(Scale& s, const toml::table& t) {
 
 void Loader::read_scales(const toml::array* arr) {
   if (arr == nullptr || arr->empty()) {
-    error(toml::source_region{}, "the definition has no [[scales]] (every instrument has a scale "
-                                 "'total')");
+    error(toml::source_region{},
+          "the definition has no [[scales]] (every instrument has a scale "
+          "'total')");
     return;
   }
   Symbols symbols(ins_);
@@ -1024,9 +1046,9 @@ void Loader::read_scales(const toml::array* arr) {
     s.loinc = r.string("loinc").value_or("");
     const std::string method = r.string("method", true).value_or("sum");
     static const std::map<std::string, ScaleMethod, std::less<>> kMethods = {
-        {"sum", ScaleMethod::Sum},           {"mean", ScaleMethod::Mean},
-        {"count", ScaleMethod::Count},       {"expression", ScaleMethod::Expression},
-        {"linear", ScaleMethod::Linear},     {"lookup", ScaleMethod::Lookup}};
+        {"sum", ScaleMethod::Sum},       {"mean", ScaleMethod::Mean},
+        {"count", ScaleMethod::Count},   {"expression", ScaleMethod::Expression},
+        {"linear", ScaleMethod::Linear}, {"lookup", ScaleMethod::Lookup}};
     if (auto m = kMethods.find(method); m != kMethods.end()) {
       s.method = m->second;
     } else if (const toml::node* mn = t.get("method")) {
@@ -1065,8 +1087,8 @@ void Loader::read_scales(const toml::array* arr) {
           } else {
             const int a = ins_.item_index(ref);
             if (a < 0) {
-              error(e.source(), fmt::format("scale '{}' refers to item '{}', which does not exist",
-                                            s.id, ref));
+              error(e.source(),
+                    fmt::format("scale '{}' refers to item '{}', which does not exist", s.id, ref));
               continue;
             }
             idxs.push_back(a);
@@ -1128,8 +1150,8 @@ void Loader::read_scales(const toml::array* arr) {
     if (s.method == ScaleMethod::Expression) {
       const toml::node* en = r.get("expression");
       if (en == nullptr) {
-        error(t.source(), fmt::format("scale '{}' uses method 'expression' but has no 'expression'",
-                                      s.id));
+        error(t.source(),
+              fmt::format("scale '{}' uses method 'expression' but has no 'expression'", s.id));
       } else if (!en->is_string()) {
         error(en->source(), fmt::format("'expression' of scale '{}' must be a string", s.id));
       } else {
@@ -1142,8 +1164,8 @@ void Loader::read_scales(const toml::array* arr) {
         }
       }
     } else if (const toml::node* n = r.get("expression")) {
-      error(n->source(), fmt::format("'expression' applies to expression scales only (scale '{}')",
-                                     s.id));
+      error(n->source(),
+            fmt::format("'expression' applies to expression scales only (scale '{}')", s.id));
     }
     if (s.method == ScaleMethod::Linear || s.method == ScaleMethod::Lookup) {
       auto src = r.string("source", true);
@@ -1167,7 +1189,8 @@ void Loader::read_scales(const toml::array* arr) {
     } else {
       for (const char* k : {"multiply", "add"}) {
         if (const toml::node* n = r.get(k)) {
-          error(n->source(), fmt::format("'{}' applies to linear scales only (scale '{}')", k, s.id));
+          error(n->source(),
+                fmt::format("'{}' applies to linear scales only (scale '{}')", k, s.id));
         }
       }
     }
@@ -1195,9 +1218,10 @@ void Loader::read_scales(const toml::array* arr) {
         if (s.source >= 0) {
           const Interval& src = ins_.scales[static_cast<std::size_t>(s.source)].range;
           if (!src.integral) {
-            error(tab->source(), fmt::format("scale '{}' looks up scale '{}', whose values are not "
-                                             "whole numbers",
-                                             s.id, ins_.scales[static_cast<std::size_t>(s.source)].id));
+            error(tab->source(),
+                  fmt::format("scale '{}' looks up scale '{}', whose values are not "
+                              "whole numbers",
+                              s.id, ins_.scales[static_cast<std::size_t>(s.source)].id));
           } else if (std::isfinite(src.lo) && std::isfinite(src.hi) && src.hi - src.lo < 100000) {
             std::vector<std::string> missing_raw;
             for (double v = src.lo; v <= src.hi; v += 1) {
@@ -1219,7 +1243,8 @@ void Loader::read_scales(const toml::array* arr) {
     s.cap_min = r.number("cap_min");
     s.cap_max = r.number("cap_max");
     if (s.cap_min && s.cap_max && *s.cap_min > *s.cap_max) {
-      error(r.get("cap_max")->source(), fmt::format("cap_max of scale '{}' is below cap_min", s.id));
+      error(r.get("cap_max")->source(),
+            fmt::format("cap_max of scale '{}' is below cap_min", s.id));
     }
     // missing-data rule
     if (const toml::table* mt = r.subtable("missing")) {
@@ -1290,8 +1315,9 @@ void Loader::read_scales(const toml::array* arr) {
                           *dir));
       }
     } else if (s.id == "total") {
-      error(t.source(), "scale 'total' must state its direction (\"higher_is_worse\" or "
-                        "\"higher_is_better\")");
+      error(t.source(),
+            "scale 'total' must state its direction (\"higher_is_worse\" or "
+            "\"higher_is_better\")");
     }
     s.caseness = read_threshold(r, "caseness");
     s.remission = read_threshold(r, "remission");
@@ -1302,7 +1328,8 @@ void Loader::read_scales(const toml::array* arr) {
       v.reliability = rr.number("reliability");
       v.sd = rr.number("sd");
       if (v.threshold.has_value() == (v.reliability.has_value() || v.sd.has_value())) {
-        error(rc->source(), "'reliable_change' needs either 'threshold', or 'reliability' and 'sd'");
+        error(rc->source(),
+              "'reliable_change' needs either 'threshold', or 'reliability' and 'sd'");
       } else if (!v.threshold && (!v.reliability || !v.sd)) {
         error(rc->source(), "'reliable_change' needs both 'reliability' and 'sd'");
       }
@@ -1336,8 +1363,9 @@ void Loader::read_scales(const toml::array* arr) {
     ins_.scales.push_back(std::move(s));
   }
   if (ins_.scale_index("total") < 0) {
-    error(toml::source_region{}, "the definition has no scale 'total' (every instrument's main "
-                                 "score is the scale 'total')");
+    error(toml::source_region{},
+          "the definition has no scale 'total' (every instrument's main "
+          "score is the scale 'total')");
   }
 }
 
@@ -1349,8 +1377,9 @@ void Loader::read_interpretations(Scale& scale, const toml::array* arr) {
   ctx.context_only = true;
   for (const auto& node : *arr) {
     if (!node.is_table()) {
-      error(node.source(), "each entry of 'interpretations' must be a table "
-                           "([[scales.interpretations]])");
+      error(node.source(),
+            "each entry of 'interpretations' must be a table "
+            "([[scales.interpretations]])");
       continue;
     }
     Interpretation in;
@@ -1364,8 +1393,8 @@ void Loader::read_interpretations(Scale& scale, const toml::array* arr) {
     }
     for (const auto& other : scale.interpretations) {
       if (other.id == in.id) {
-        error(r.get("id")->source(), fmt::format("duplicate interpretation '{}' in scale '{}'",
-                                                 in.id, scale.id));
+        error(r.get("id")->source(),
+              fmt::format("duplicate interpretation '{}' in scale '{}'", in.id, scale.id));
       }
     }
     in.name = r.string("name").value_or(in.id);
@@ -1375,19 +1404,20 @@ void Loader::read_interpretations(Scale& scale, const toml::array* arr) {
       std::set<std::string> ids;
       for (const auto& bn : *bands) {
         if (!bn.is_table()) {
-          error(bn.source(), "each band must be a table like { id = \"mild\", label = \"Mild\", "
-                             "min = 5, max = 9 }");
+          error(bn.source(),
+                "each band must be a table like { id = \"mild\", label = \"Mild\", "
+                "min = 5, max = 9 }");
           continue;
         }
         Band b;
         b.pos = pos(bn.source());
-        Reader br(*this, *bn.as_table(),
-                  fmt::format("a band of scale '{}' ({})", scale.id, in.id));
+        Reader br(*this, *bn.as_table(), fmt::format("a band of scale '{}' ({})", scale.id, in.id));
         b.id = br.string("id", true).value_or("");
         if (!b.id.empty() && (!is_plain_id(b.id) || b.id == "none")) {
-          error(br.get("id")->source(), fmt::format("band id '{}' must be lowercase letters, digits "
-                                                    "and '_' (and not 'none')",
-                                                    b.id));
+          error(br.get("id")->source(),
+                fmt::format("band id '{}' must be lowercase letters, digits "
+                            "and '_' (and not 'none')",
+                            b.id));
         }
         b.label = br.string("label", true).value_or("");
         auto mn = br.number("min", true);
@@ -1407,8 +1437,8 @@ void Loader::read_interpretations(Scale& scale, const toml::array* arr) {
           b.upper_inclusive = false;
         }
         if (mn && (mx || below) && (b.upper_inclusive ? b.upper < b.min : b.upper <= b.min)) {
-          error(bn.source(), fmt::format("band '{}' of scale '{}' ends before it starts", b.id,
-                                         scale.id));
+          error(bn.source(),
+                fmt::format("band '{}' of scale '{}' ends before it starts", b.id, scale.id));
         }
         b.positive = br.boolean("positive").value_or(false);
         b.action = br.string("action").value_or("");
@@ -1440,8 +1470,8 @@ void Loader::read_interpretations(Scale& scale, const toml::array* arr) {
         in.bands.push_back(std::move(b));
       }
       if (in.bands.empty()) {
-        error(bands->source(), fmt::format("interpretation '{}' of scale '{}' has no bands", in.id,
-                                           scale.id));
+        error(bands->source(),
+              fmt::format("interpretation '{}' of scale '{}' has no bands", in.id, scale.id));
       }
     }
     r.finish();
@@ -1511,11 +1541,11 @@ void Loader::check_bands(const Scale& scale, const Interpretation& interp) {
               [](const Band* a, const Band* b) { return a->min < b->min; });
     const bool integral = scale.range.integral;
     for (const Band* b : active) {
-      if (b->min > scale.range.hi || (b->upper_inclusive ? b->upper < scale.range.lo
-                                                         : b->upper <= scale.range.lo)) {
-        error_at(b->pos, fmt::format("band '{}' of {} lies outside the reachable range {} to {}{}",
-                                     b->id, label, fmt_num(scale.range.lo),
-                                     fmt_num(scale.range.hi), where));
+      if (b->min > scale.range.hi ||
+          (b->upper_inclusive ? b->upper < scale.range.lo : b->upper <= scale.range.lo)) {
+        error_at(b->pos,
+                 fmt::format("band '{}' of {} lies outside the reachable range {} to {}{}", b->id,
+                             label, fmt_num(scale.range.lo), fmt_num(scale.range.hi), where));
       }
       if (!integral && b->upper_inclusive && b != active.back()) {
         error_at(b->pos, fmt::format("band '{}' of {}: the scale has fractional values, so bands "
@@ -1542,8 +1572,8 @@ void Loader::check_bands(const Scale& scale, const Interpretation& interp) {
         next_start = a->upper;
       }
       if (b->min < next_start || (!integral && a->upper_inclusive && b->min <= a->upper)) {
-        error_at(b->pos, fmt::format("bands '{}' and '{}' of {} overlap{}", a->id, b->id, label,
-                                     where));
+        error_at(b->pos,
+                 fmt::format("bands '{}' and '{}' of {} overlap{}", a->id, b->id, label, where));
       } else if (b->min > next_start) {
         error_at(b->pos, fmt::format("{}: gap between bands '{}' and '{}' (values {} to {} are in "
                                      "no band){}",
@@ -1558,10 +1588,10 @@ void Loader::check_bands(const Scale& scale, const Interpretation& interp) {
       error_at(last->pos, fmt::format("{}: values above {} up to {} fall in no band{}", label,
                                       fmt_num(last->upper), fmt_num(scale.range.hi), where));
     } else if (last->upper_inclusive && last->upper > scale.range.hi) {
-      error_at(last->pos, fmt::format("band '{}' of {} ends at {}, above the highest reachable "
-                                      "value {}",
-                                      last->id, label, fmt_num(last->upper),
-                                      fmt_num(scale.range.hi)));
+      error_at(last->pos,
+               fmt::format("band '{}' of {} ends at {}, above the highest reachable "
+                           "value {}",
+                           last->id, label, fmt_num(last->upper), fmt_num(scale.range.hi)));
     }
   }
 }
@@ -1597,7 +1627,8 @@ void Loader::read_rules(const toml::array* arr) {
       if (prog) {
         if (!prog->is_boolean()) {
           error(r.get("expression")->source(),
-                fmt::format("rule '{}' must be a yes/no test (a comparison, and/or, any/all)", ru.id));
+                fmt::format("rule '{}' must be a yes/no test (a comparison, and/or, any/all)",
+                            ru.id));
         }
         ru.expression = std::move(*prog);
       }
@@ -1784,8 +1815,8 @@ LoadResult Loader::run(std::string_view text) {
   try {
     root = toml::parse(text, std::string_view(path_));
   } catch (const toml::parse_error& e) {
-    diags_.push_back({pos(e.source()), Severity::Error,
-                      fmt::format("TOML syntax: {}", e.description())});
+    diags_.push_back(
+        {pos(e.source()), Severity::Error, fmt::format("TOML syntax: {}", e.description())});
     throw DefinitionError(std::move(diags_));
   }
   Reader r(*this, root, "the definition");
@@ -1811,14 +1842,30 @@ LoadResult Loader::run(std::string_view text) {
   check_citations_used();
   check_ids_namespace();
   ins_.path = path_;
+  for (auto& it : ins_.items) {
+    it.index_codes();
+  }
+  for (const auto& sc : ins_.scales) {
+    for (int i : sc.items) {
+      ins_.items[static_cast<std::size_t>(i)].in_scale = true;
+    }
+    if (sc.expression) {
+      for (const auto& sym : sc.expression->references()) {
+        if (sym.kind == SymbolKind::ItemCode || sym.kind == SymbolKind::ItemScore) {
+          ins_.items[static_cast<std::size_t>(sym.index)].in_scale = true;
+        }
+      }
+    }
+  }
   // Fill in positions for diagnostics that had none but belong to this file.
   for (auto& d : diags_) {
     if (d.pos.path.empty()) {
       d.pos.path = path_;
     }
   }
-  const bool failed = std::any_of(diags_.begin(), diags_.end(),
-                                  [](const Diagnostic& d) { return d.severity == Severity::Error; });
+  const bool failed = std::any_of(diags_.begin(), diags_.end(), [](const Diagnostic& d) {
+    return d.severity == Severity::Error;
+  });
   if (failed) {
     std::stable_sort(diags_.begin(), diags_.end(), [](const Diagnostic& a, const Diagnostic& b) {
       return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);
@@ -1845,12 +1892,106 @@ Instrument load_instrument(std::string_view text, std::string_view path) {
 LoadResult load_instrument_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw DefinitionError({Diagnostic{SourcePos{path, 0, 0}, Severity::Error,
-                                      "cannot open the file for reading"}});
+    throw DefinitionError(
+        {Diagnostic{SourcePos{path, 0, 0}, Severity::Error, "cannot open the file for reading"}});
   }
   std::ostringstream buf;
   buf << in.rdbuf();
   return load_instrument_with_warnings(buf.str(), path);
+}
+
+}  // namespace promkit
+
+// ---- column maps (--map) ----------------------------------------------------------------------
+
+namespace promkit {
+
+ColumnMap load_column_map_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw DefinitionError({Diagnostic{SourcePos{path, 0, 0}, Severity::Error,
+                                      "cannot open the map file for reading"}});
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  std::vector<Diagnostic> diags;
+  auto err = [&](const toml::source_region& r, std::string msg) {
+    SourcePos p{path, r.begin ? r.begin.line : 0, r.begin ? r.begin.column : 0};
+    diags.push_back({p, Severity::Error, std::move(msg)});
+  };
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(path));
+  } catch (const toml::parse_error& e) {
+    err(e.source(), fmt::format("TOML syntax: {}", e.description()));
+    throw DefinitionError(std::move(diags));
+  }
+  ColumnMap map;
+  auto string_pairs = [&](const toml::node& node, const std::string& what, auto&& take) {
+    const toml::table* t = node.as_table();
+    if (t == nullptr) {
+      err(node.source(), fmt::format("[{}] must be a table of key = \"value\"", what));
+      return;
+    }
+    for (auto&& [k, v] : *t) {
+      if (v.is_string()) {
+        take(std::string(k.str()), v.as_string()->get(), v.source());
+      } else if (v.is_integer() || v.is_floating_point()) {
+        take(std::string(k.str()), format_number(v.template value<double>().value_or(0)),
+             v.source());
+      } else {
+        err(v.source(), fmt::format("values in [{}] must be strings or numbers", what));
+      }
+    }
+  };
+  for (auto&& [key, node] : root) {
+    const std::string k(key.str());
+    if (k == "columns") {
+      string_pairs(node, k, [&](std::string a, std::string b, const toml::source_region&) {
+        map.columns.emplace_back(std::move(a), std::move(b));
+      });
+    } else if (k == "context_columns") {
+      string_pairs(node, k, [&](std::string a, std::string b, const toml::source_region&) {
+        map.context_columns.emplace_back(std::move(a), std::move(b));
+      });
+    } else if (k == "missing") {
+      string_pairs(node, k, [&](std::string a, std::string b, const toml::source_region& r) {
+        auto reason = parse_missing_reason(b);
+        if (!reason) {
+          err(r, fmt::format("unknown missing reason '{}' (expected one of: {})", b,
+                             missing_reason_names()));
+          return;
+        }
+        map.missing.emplace_back(std::move(a), *reason);
+      });
+    } else if (k == "recode" || k == "context_values") {
+      const toml::table* t = node.as_table();
+      if (t == nullptr) {
+        err(node.source(), fmt::format("[{}] must hold tables such as [{}.ID]", k, k));
+        continue;
+      }
+      for (auto&& [target, sub] : *t) {
+        const std::string tgt(target.str());
+        string_pairs(sub, k + "." + tgt,
+                     [&](std::string a, std::string b, const toml::source_region&) {
+                       if (k == "recode") {
+                         map.recodes.push_back({tgt, std::move(a), std::move(b)});
+                       } else {
+                         map.context_values.push_back({tgt, std::move(a), std::move(b)});
+                       }
+                     });
+      }
+    } else if (k.rfind("x_", 0) != 0) {
+      err(key.source(), fmt::format("unknown key '{}' in the map file (expected columns, "
+                                    "context_columns, missing, recode, context_values)",
+                                    k));
+    }
+  }
+  if (!diags.empty()) {
+    throw DefinitionError(std::move(diags));
+  }
+  return map;
 }
 
 }  // namespace promkit

@@ -16,7 +16,8 @@ struct LoadResult {
 
 // Parses and validates a definition. Throws DefinitionError carrying every problem found (with
 // file:line:column) when the definition cannot be used; warnings are returned alongside.
-[[nodiscard]] LoadResult load_instrument_with_warnings(std::string_view text, std::string_view path);
+[[nodiscard]] LoadResult load_instrument_with_warnings(std::string_view text,
+                                                       std::string_view path);
 [[nodiscard]] Instrument load_instrument(std::string_view text, std::string_view path);
 
 // Reads the file and loads it. An unreadable file is a DefinitionError too.

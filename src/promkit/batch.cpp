@@ -1,0 +1,1119 @@
+#include "promkit/batch.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "promkit/answers.hpp"
+#include "promkit/csv_io.hpp"
+#include "promkit/error.hpp"
+#include "promkit/scoring.hpp"
+
+namespace promkit {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+constexpr std::string_view kIdColumns[] = {
+    "client_id",  "clientid",   "client", "record_id", "participant_id",
+    "patient_id", "subject_id", "mrn",    "id"};
+constexpr std::string_view kDateColumns[] = {
+    "date",        "visit_date", "assessment_date", "administration_date",
+    "survey_date", "timestamp",  "date_completed"};
+constexpr std::string_view kRedcapColumns[] = {"redcap_event_name", "redcap_repeat_instrument",
+                                               "redcap_repeat_instance"};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Digits with an optional sign and fraction ("2", "2.0", "-99"); nothing else.
+bool fast_number(std::string_view s, double& v) {
+  std::size_t i = 0;
+  bool neg = false;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) {
+    neg = s[i] == '-';
+    ++i;
+  }
+  if (i >= s.size()) {
+    return false;
+  }
+  std::int64_t whole = 0;
+  std::size_t digits = 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+    if (++digits > 15) {
+      return false;
+    }
+    whole = whole * 10 + (s[i] - '0');
+  }
+  double frac = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    double scale = 0.1;
+    std::size_t fdigits = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (++fdigits > 15) {
+        return false;
+      }
+      frac += (s[i] - '0') * scale;
+      scale /= 10;
+    }
+    if (digits == 0 && fdigits == 0) {
+      return false;
+    }
+  } else if (digits == 0) {
+    return false;
+  }
+  if (i != s.size()) {
+    return false;
+  }
+  v = static_cast<double>(whole) + frac;
+  if (neg) {
+    v = -v;
+  }
+  return true;
+}
+
+struct ItemPlan {
+  int column = -1;
+  std::unordered_map<std::string, double> labels;            // normalized label -> code
+  std::vector<std::pair<std::string, std::string>> recodes;  // normalized from -> to
+};
+
+struct InstrumentPlan {
+  std::shared_ptr<const Instrument> ins;
+  std::vector<ItemPlan> items;
+  std::vector<int> context_columns;   // per context variable: column or -1
+  std::vector<double> fixed_context;  // from --context; NaN when not given
+  std::vector<std::vector<std::pair<std::string, double>>> context_values;  // per variable
+};
+
+struct Plan {
+  char delim = ',';
+  std::size_t ncols = 0;
+  std::vector<std::string> header;
+  std::vector<int> keep;
+  int id_col = -1;
+  int date_col = -1;
+  std::vector<InstrumentPlan> instruments;
+  std::vector<std::pair<std::string, MissingReason>> missing_text;  // normalized
+  std::vector<std::pair<double, MissingReason>> missing_numeric;
+  const BatchOptions* opt = nullptr;
+};
+
+struct ChunkOut {
+  std::string out;
+  std::string errors;
+  std::string alerts;
+  std::uint64_t rows = 0;
+  std::uint64_t blank = 0;
+  std::uint64_t invalid_rows = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t flags = 0;
+  std::uint64_t errors_reported = 0;
+  std::vector<InstrumentCounts> counts;
+  bool stop = false;
+  std::string stop_reason;
+
+  // Empties the chunk's results but keeps the buffers' memory for the next chunk.
+  void reset() {
+    out.clear();
+    errors.clear();
+    alerts.clear();
+    rows = blank = invalid_rows = malformed = flags = errors_reported = 0;
+    counts.clear();
+    stop = false;
+    stop_reason.clear();
+  }
+};
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void append_value(std::string& out, double v, const Scale& scale) {
+  if (std::isnan(v)) {
+    return;
+  }
+  if (scale.rounding != Rounding::None && scale.digits > 0) {
+    fmt::format_to(std::back_inserter(out), "{:.{}f}", v, scale.digits);
+  } else if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    const fmt::format_int f(static_cast<long long>(v));
+    out.append(f.data(), f.size());
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", v);
+  }
+}
+
+void append_raw(std::string& out, double v) {
+  if (std::isnan(v)) {
+    out += "null";
+  } else if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    const fmt::format_int f(static_cast<long long>(v));
+    out.append(f.data(), f.size());
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", v);
+  }
+}
+
+Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOptions& opt,
+               std::vector<std::string>& notes) {
+  Plan plan;
+  plan.delim = delim;
+  plan.header = header;
+  plan.ncols = header.size();
+  plan.opt = &opt;
+  std::unordered_map<std::string, int> by_name;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const std::string key = lower(trim(header[i]));
+    if (!by_name.emplace(key, static_cast<int>(i)).second) {
+      notes.push_back(
+          fmt::format("the header names column '{}' more than once; the first is used", header[i]));
+    }
+  }
+  auto find_col = [&](std::string_view name) -> int {
+    auto it = by_name.find(lower(trim(name)));
+    return it == by_name.end() ? -1 : it->second;
+  };
+  auto require_col = [&](const std::string& name, const std::string& why) {
+    const int c = find_col(name);
+    if (c < 0) {
+      throw DataError(
+          fmt::format("{}: no column '{}' in the header ({})", opt.input_name, name, why));
+    }
+    return c;
+  };
+  // id, date and kept columns
+  if (!opt.id_column.empty()) {
+    plan.id_col = require_col(opt.id_column, "--id-column");
+  } else {
+    for (auto n : kIdColumns) {
+      if ((plan.id_col = find_col(n)) >= 0) {
+        break;
+      }
+    }
+  }
+  if (!opt.date_column.empty()) {
+    plan.date_col = require_col(opt.date_column, "--date-column");
+  } else {
+    for (auto n : kDateColumns) {
+      if ((plan.date_col = find_col(n)) >= 0) {
+        break;
+      }
+    }
+  }
+  if (opt.keep_all) {
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      plan.keep.push_back(static_cast<int>(i));
+    }
+  } else if (!opt.keep.empty()) {
+    for (const auto& k : opt.keep) {
+      plan.keep.push_back(require_col(k, "--keep"));
+    }
+  } else {
+    if (plan.id_col >= 0) {
+      plan.keep.push_back(plan.id_col);
+    }
+    if (plan.date_col >= 0) {
+      plan.keep.push_back(plan.date_col);
+    }
+    for (auto n : kRedcapColumns) {
+      if (int c = find_col(n); c >= 0) {
+        plan.keep.push_back(c);
+      }
+    }
+  }
+  // missing codes
+  for (const auto& [code, reason] : opt.map.missing) {
+    double v = 0;
+    if (fast_number(trim(code), v)) {
+      plan.missing_numeric.emplace_back(v, reason);
+    } else {
+      plan.missing_text.emplace_back(normalize_label(code), reason);
+    }
+  }
+  // instruments
+  for (const auto& insp : opt.instruments) {
+    const Instrument& ins = *insp;
+    InstrumentPlan ip;
+    ip.ins = insp;
+    ip.items.resize(ins.items.size());
+    // Items that something reads: scales, rules, flags, skip logic.
+    std::vector<bool> needed(ins.items.size(), false);
+    for (const auto& s : ins.scales) {
+      for (int i : s.items) {
+        needed[static_cast<std::size_t>(i)] = true;
+      }
+      if (s.expression) {
+        for (const auto& sym : s.expression->references()) {
+          if (sym.kind == SymbolKind::ItemCode || sym.kind == SymbolKind::ItemScore) {
+            needed[static_cast<std::size_t>(sym.index)] = true;
+          }
+        }
+      }
+    }
+    auto mark = [&](const Program& p) {
+      for (const auto& sym : p.references()) {
+        if (sym.kind == SymbolKind::ItemCode || sym.kind == SymbolKind::ItemScore) {
+          needed[static_cast<std::size_t>(sym.index)] = true;
+        }
+      }
+    };
+    for (const auto& f : ins.flags) {
+      mark(f.when);
+    }
+    for (const auto& it : ins.items) {
+      if (it.enable_when) {
+        mark(*it.enable_when);
+      }
+    }
+    std::vector<std::string> absent;
+    for (std::size_t i = 0; i < ins.items.size(); ++i) {
+      const Item& item = ins.items[i];
+      ItemPlan& p = ip.items[i];
+      std::string column = item.id;
+      for (const auto& [item_id, col] : opt.map.columns) {
+        if (item_id == item.id) {
+          column = col;
+        }
+      }
+      p.column = find_col(column);
+      if (p.column < 0) {
+        if (needed[i]) {
+          absent.push_back(column == item.id ? item.id
+                                             : fmt::format("{} (for {})", column, item.id));
+        } else {
+          notes.push_back(
+              fmt::format("{}: no column for {} (not scored; left missing)", ins.id, item.id));
+        }
+      }
+      for (const auto& o : item.options) {
+        p.labels.emplace(normalize_label(o.label), o.code);
+        for (const auto& a : o.aliases) {
+          p.labels.emplace(normalize_label(a), o.code);
+        }
+      }
+      for (const auto& sc : item.special) {
+        p.labels.emplace(normalize_label(sc.label), sc.code);
+      }
+      for (const auto& r : opt.map.recodes) {
+        if (r.target == item.id || r.target == ins.id) {
+          p.recodes.emplace_back(normalize_label(r.from), r.to);
+        }
+      }
+    }
+    if (!absent.empty()) {
+      throw DataError(fmt::format(
+          "{}: {} needs column{} {} which the header does not have (map other names with "
+          "--rename ITEM=COLUMN or --map FILE)",
+          opt.input_name, ins.id, absent.size() == 1 ? "" : "s", fmt::join(absent, ", ")));
+    }
+    // context
+    ip.fixed_context.assign(ins.context.size(), kNaN);
+    ip.context_columns.assign(ins.context.size(), -1);
+    ip.context_values.resize(ins.context.size());
+    for (std::size_t c = 0; c < ins.context.size(); ++c) {
+      const ContextVar& var = ins.context[c];
+      for (std::size_t v = 0; v < var.values.size(); ++v) {
+        ip.context_values[c].emplace_back(normalize_label(var.values[v]), static_cast<double>(v));
+      }
+      for (const auto& cr : opt.map.context_values) {
+        if (cr.variable != var.id) {
+          continue;
+        }
+        const std::string to = normalize_label(cr.to);
+        for (std::size_t v = 0; v < var.values.size(); ++v) {
+          if (normalize_label(var.values[v]) == to) {
+            ip.context_values[c].emplace_back(normalize_label(cr.from), static_cast<double>(v));
+          }
+        }
+      }
+      for (const auto& [k, col] : opt.map.context_columns) {
+        if (k == var.id) {
+          ip.context_columns[c] = require_col(col, fmt::format("--context-column {}", k));
+        }
+      }
+      for (const auto& [k, val] : opt.context) {
+        if (k == var.id) {
+          const std::string want = normalize_label(val);
+          for (const auto& [text, idx] : ip.context_values[c]) {
+            if (text == want) {
+              ip.fixed_context[c] = idx;
+            }
+          }
+          if (std::isnan(ip.fixed_context[c])) {
+            throw DataError(
+                fmt::format("--context {}={}: not a value of '{}' (expected one of: {})", k, val, k,
+                            fmt::join(var.values, ", ")));
+          }
+        }
+      }
+    }
+    plan.instruments.push_back(std::move(ip));
+  }
+  return plan;
+}
+
+std::string csv_header(const Plan& plan) {
+  std::string h;
+  bool first = true;
+  auto add = [&](std::string_view name) {
+    if (!first) {
+      h.push_back(',');
+    }
+    first = false;
+    append_csv_field(h, name, plan.opt->sanitize);
+  };
+  for (int c : plan.keep) {
+    add(plan.header[static_cast<std::size_t>(c)]);
+  }
+  for (const auto& ip : plan.instruments) {
+    const Instrument& ins = *ip.ins;
+    for (const auto& s : ins.scales) {
+      add(fmt::format("{}_{}", ins.id, s.id));
+      if (!s.interpretations.empty()) {
+        add(fmt::format("{}_{}_band", ins.id, s.id));
+      }
+    }
+    add(fmt::format("{}_status", ins.id));
+    add(fmt::format("{}_answered", ins.id));
+    add(fmt::format("{}_flags", ins.id));
+  }
+  h.push_back('\n');
+  return h;
+}
+
+class Worker {
+ public:
+  explicit Worker(const Plan& plan) : plan_(plan) {
+    answers_.resize(plan.instruments.size());
+    scores_.resize(plan.instruments.size());
+    ctx_.resize(plan.instruments.size());
+    status_.resize(plan.instruments.size());
+    for (std::size_t i = 0; i < plan.instruments.size(); ++i) {
+      answers_[i].resize(plan.instruments[i].ins->items.size());
+    }
+  }
+
+  void process(std::string_view chunk, std::uint64_t first_line, ChunkOut& out) {
+    out.counts.resize(plan_.instruments.size());
+    for (std::size_t i = 0; i < plan_.instruments.size(); ++i) {
+      out.counts[i].id = plan_.instruments[i].ins->id;
+    }
+    out.out.reserve(chunk.size() + chunk.size() / 2 + 1024);
+    CsvParser parser(chunk, plan_.delim, first_line);
+    while (parser.next(rec_)) {
+      if (rec_.blank()) {
+        ++out.blank;
+        continue;
+      }
+      ++out.rows;
+      row(out);
+      if (out.stop) {
+        return;
+      }
+    }
+  }
+
+ private:
+  Answer read_cell(const ItemPlan& ip, std::string_view raw) {
+    std::string_view s = trim(raw);
+    if (s.empty()) {
+      return Answer::missing();
+    }
+    if (!ip.recodes.empty()) {
+      tmp_ = normalize_label(s);
+      for (const auto& [from, to] : ip.recodes) {
+        if (from == tmp_) {
+          s = to;
+          break;
+        }
+      }
+    }
+    double v = 0;
+    if (fast_number(s, v)) {
+      for (const auto& [code, reason] : plan_.missing_numeric) {
+        if (code == v) {
+          return Answer::missing(reason);
+        }
+      }
+      return Answer::value(v);
+    }
+    tmp_ = normalize_label(s);
+    for (const auto& [code, reason] : plan_.missing_text) {
+      if (code == tmp_) {
+        return Answer::missing(reason);
+      }
+    }
+    if (auto it = ip.labels.find(tmp_); it != ip.labels.end()) {
+      return Answer::value(it->second);
+    }
+    return Answer::value(kNaN);  // not an answer: the engine marks the item invalid
+  }
+
+  void keep_fields(std::string& out, bool json) {
+    bool first = true;
+    for (int c : plan_.keep) {
+      const auto uc = static_cast<std::size_t>(c);
+      const std::string_view v = uc < rec_.fields.size() ? rec_.fields[uc] : std::string_view();
+      if (json) {
+        if (!first) {
+          out.push_back(',');
+        }
+        append_json_string(out, plan_.header[uc]);
+        out.push_back(':');
+        append_json_string(out, v);
+      } else {
+        if (!first) {
+          out.push_back(',');
+        }
+        append_csv_field(out, v, plan_.opt->sanitize);
+      }
+      first = false;
+    }
+  }
+
+  std::string_view field(int c) const {
+    return c >= 0 && static_cast<std::size_t>(c) < rec_.fields.size()
+               ? rec_.fields[static_cast<std::size_t>(c)]
+               : std::string_view();
+  }
+
+  void error_line(ChunkOut& out, std::string_view column, std::string_view value,
+                  std::string_view instrument, std::string_view reason) {
+    ++out.errors_reported;
+    if (plan_.opt->strict && !out.stop) {
+      out.stop = true;
+      out.stop_reason =
+          fmt::format("line {}: {}{}", rec_.line,
+                      column.empty() ? "" : fmt::format("column {}: ", column), reason);
+    }
+    fmt::format_to(std::back_inserter(out.errors), "{},", rec_.line);
+    append_csv_field(out.errors, column, true);
+    out.errors.push_back(',');
+    append_csv_field(out.errors, value, true);
+    out.errors.push_back(',');
+    append_csv_field(out.errors, instrument, true);
+    out.errors.push_back(',');
+    append_csv_field(out.errors, reason, true);
+    out.errors.push_back('\n');
+  }
+
+  void row(ChunkOut& out) {
+    const bool malformed = !rec_.error.empty() || rec_.fields.size() != plan_.ncols;
+    bool row_invalid = malformed;
+    if (malformed) {
+      ++out.malformed;
+      if (!rec_.error.empty()) {
+        error_line(out, "", "", "", rec_.error);
+      } else {
+        error_line(out, "", "", "",
+                   fmt::format("{} fields where the header has {} (ragged row)", rec_.fields.size(),
+                               plan_.ncols));
+      }
+    }
+    for (std::size_t k = 0; k < plan_.instruments.size(); ++k) {
+      const InstrumentPlan& ip = plan_.instruments[k];
+      const Instrument& ins = *ip.ins;
+      InstrumentCounts& counts = out.counts[k];
+      if (malformed) {
+        status_[k] = RowStatus::Invalid;
+        ++counts.invalid;
+        continue;
+      }
+      auto& answers = answers_[k];
+      bool any = false;
+      for (std::size_t i = 0; i < ins.items.size(); ++i) {
+        const ItemPlan& p = ip.items[i];
+        answers[i] = p.column >= 0 ? read_cell(p, rec_.fields[static_cast<std::size_t>(p.column)])
+                                   : Answer::missing();
+        any = any || answers[i].present;
+      }
+      if (!any) {
+        status_[k] = RowStatus::Skipped;
+        ++counts.skipped;
+        continue;
+      }
+      auto& ctx = ctx_[k];
+      ctx = ip.fixed_context;
+      for (std::size_t c = 0; c < ip.context_columns.size(); ++c) {
+        const int col = ip.context_columns[c];
+        if (col < 0) {
+          continue;
+        }
+        const std::string_view v = trim(rec_.fields[static_cast<std::size_t>(col)]);
+        if (v.empty()) {
+          continue;
+        }
+        tmp_ = normalize_label(v);
+        bool found = false;
+        for (const auto& [text, idx] : ip.context_values[c]) {
+          if (text == tmp_) {
+            ctx[c] = idx;
+            found = true;
+            break;
+          }
+        }
+        if (!found) {
+          error_line(out, plan_.header[static_cast<std::size_t>(col)], v, ins.id,
+                     fmt::format("'{}' is not a value of context '{}' (expected one of: {}); "
+                                 "context left unknown",
+                                 v, ins.context[c].id, fmt::join(ins.context[c].values, ", ")));
+        }
+      }
+      Score& sc = scores_[k];
+      score_into(ins, answers, ctx, sc, score_options_);
+      switch (sc.status) {
+        case Status::Complete:
+          status_[k] = RowStatus::Complete;
+          ++counts.complete;
+          break;
+        case Status::Prorated:
+          status_[k] = RowStatus::Prorated;
+          ++counts.prorated;
+          break;
+        case Status::Incomplete:
+          status_[k] = RowStatus::Incomplete;
+          ++counts.incomplete;
+          break;
+        case Status::Invalid:
+          status_[k] = RowStatus::Invalid;
+          ++counts.invalid;
+          break;
+      }
+      if (sc.status == Status::Invalid) {
+        row_invalid = true;
+        for (std::size_t i = 0; i < ins.items.size(); ++i) {
+          if (sc.items[i].state != ItemState::Invalid) {
+            continue;
+          }
+          const int col = ip.items[i].column;
+          const std::string_view text = field(col);
+          const ParsedAnswer pa = parse_answer_text(ins.items[i], text);
+          error_line(out, plan_.header[static_cast<std::size_t>(col)], trim(text), ins.id,
+                     pa.ok ? fmt::format("{} is not an answer to {}", trim(text), ins.items[i].id)
+                           : pa.error);
+        }
+      }
+      const int raised = sc.flags_raised();
+      counts.flags += static_cast<std::uint64_t>(raised);
+      out.flags += static_cast<std::uint64_t>(raised);
+      if (raised > 0) {
+        for (std::size_t f = 0; f < ins.flags.size(); ++f) {
+          if (sc.flags[f] == 0) {
+            continue;
+          }
+          const Flag& flag = ins.flags[f];
+          fmt::format_to(std::back_inserter(out.alerts), "{},", rec_.line);
+          append_csv_field(out.alerts, field(plan_.id_col), true);
+          out.alerts.push_back(',');
+          append_csv_field(out.alerts, field(plan_.date_col), true);
+          fmt::format_to(std::back_inserter(out.alerts), ",{},{},{},", ins.id, flag.id,
+                         to_string(flag.level));
+          append_csv_field(out.alerts, flag.message, true);
+          out.alerts.push_back('\n');
+        }
+      }
+    }
+    if (row_invalid) {
+      ++out.invalid_rows;
+    }
+    if (plan_.opt->format == BatchFormat::Csv) {
+      write_csv_row(out.out, malformed);
+    } else {
+      write_json_row(out.out, malformed);
+    }
+  }
+
+  enum class RowStatus : std::uint8_t { Complete, Prorated, Incomplete, Invalid, Skipped };
+
+  static std::string_view status_name(RowStatus s) {
+    switch (s) {
+      case RowStatus::Complete:
+        return "complete";
+      case RowStatus::Prorated:
+        return "prorated";
+      case RowStatus::Incomplete:
+        return "incomplete";
+      case RowStatus::Invalid:
+        return "invalid";
+      case RowStatus::Skipped:
+        return "skipped";
+    }
+    return "invalid";
+  }
+
+  bool scored(std::size_t k, bool malformed) const {
+    return !malformed && status_[k] != RowStatus::Skipped;
+  }
+
+  void write_csv_row(std::string& o, bool malformed) {
+    keep_fields(o, false);
+    bool first = plan_.keep.empty();
+    auto sep = [&] {
+      if (!first) {
+        o.push_back(',');
+      }
+      first = false;
+    };
+    for (std::size_t k = 0; k < plan_.instruments.size(); ++k) {
+      const Instrument& ins = *plan_.instruments[k].ins;
+      const bool have = scored(k, malformed);
+      const Score& sc = scores_[k];
+      for (std::size_t s = 0; s < ins.scales.size(); ++s) {
+        const Scale& scale = ins.scales[s];
+        sep();
+        if (have) {
+          append_value(o, sc.scales[s].value, scale);
+        }
+        if (!scale.interpretations.empty()) {
+          sep();
+          if (have) {
+            const int b = sc.scales[s].bands[0];
+            if (b >= 0) {
+              o += scale.interpretations[0].bands[static_cast<std::size_t>(b)].id;
+            }
+          }
+        }
+      }
+      sep();
+      o += status_name(status_[k]);
+      sep();
+      if (have) {
+        const fmt::format_int f(sc.answered);
+        o.append(f.data(), f.size());
+      } else {
+        o.push_back('0');
+      }
+      sep();
+      if (have) {
+        bool firstf = true;
+        for (std::size_t f = 0; f < ins.flags.size(); ++f) {
+          if (sc.flags[f] != 0) {
+            if (!firstf) {
+              o.push_back(';');
+            }
+            firstf = false;
+            o += ins.flags[f].id;
+          }
+        }
+      }
+    }
+    o.push_back('\n');
+  }
+
+  void write_json_row(std::string& o, bool malformed) {
+    fmt::format_to(std::back_inserter(o), "{{\"line\":{},\"fields\":{{", rec_.line);
+    keep_fields(o, true);
+    o += "}";
+    if (malformed) {
+      o += ",\"error\":";
+      append_json_string(o, !rec_.error.empty()
+                                ? rec_.error
+                                : fmt::format("{} fields where the header has {} (ragged row)",
+                                              rec_.fields.size(), plan_.ncols));
+    }
+    for (std::size_t k = 0; k < plan_.instruments.size(); ++k) {
+      const Instrument& ins = *plan_.instruments[k].ins;
+      const bool have = scored(k, malformed);
+      const Score& sc = scores_[k];
+      fmt::format_to(std::back_inserter(o), ",\"{}\":{{\"version\":", ins.id);
+      append_json_string(o, ins.version);
+      fmt::format_to(std::back_inserter(o), ",\"status\":\"{}\",\"answered\":{}",
+                     status_name(status_[k]), have ? sc.answered : 0);
+      if (have) {
+        o += ",\"scales\":{";
+        for (std::size_t s = 0; s < ins.scales.size(); ++s) {
+          const Scale& scale = ins.scales[s];
+          if (s > 0) {
+            o.push_back(',');
+          }
+          fmt::format_to(std::back_inserter(o), "\"{}\":{{\"value\":", scale.id);
+          if (std::isnan(sc.scales[s].value)) {
+            o += "null";
+          } else {
+            append_value(o, sc.scales[s].value, scale);
+          }
+          o += ",\"raw\":";
+          append_raw(o, sc.scales[s].raw);
+          fmt::format_to(std::back_inserter(o), ",\"status\":\"{}\"",
+                         to_string(sc.scales[s].status));
+          if (!scale.interpretations.empty()) {
+            o += ",\"band\":";
+            const int b = sc.scales[s].bands[0];
+            if (b >= 0) {
+              append_json_string(o, scale.interpretations[0].bands[static_cast<std::size_t>(b)].id);
+            } else {
+              o += "null";
+            }
+          }
+          o += "}";
+        }
+        o += "},\"flags\":[";
+        bool firstf = true;
+        for (std::size_t f = 0; f < ins.flags.size(); ++f) {
+          if (sc.flags[f] != 0) {
+            if (!firstf) {
+              o.push_back(',');
+            }
+            firstf = false;
+            append_json_string(o, ins.flags[f].id);
+          }
+        }
+        o += "]";
+      }
+      o += "}";
+    }
+    o += "}\n";
+  }
+
+  const Plan& plan_;
+  CsvRecord rec_;
+  std::vector<std::vector<Answer>> answers_;
+  std::vector<Score> scores_;
+  std::vector<std::vector<double>> ctx_;
+  std::vector<RowStatus> status_;
+  std::string tmp_;
+  ScoreOptions score_options_{false, false};
+};
+
+void add_counts(BatchSummary& sum, const ChunkOut& c) {
+  sum.rows += c.rows;
+  sum.blank_lines += c.blank;
+  sum.invalid_rows += c.invalid_rows;
+  sum.malformed_rows += c.malformed;
+  sum.flags += c.flags;
+  sum.errors_reported += c.errors_reported;
+  for (std::size_t i = 0; i < c.counts.size() && i < sum.instruments.size(); ++i) {
+    auto& a = sum.instruments[i];
+    const auto& b = c.counts[i];
+    a.complete += b.complete;
+    a.prorated += b.prorated;
+    a.incomplete += b.incomplete;
+    a.invalid += b.invalid;
+    a.skipped += b.skipped;
+    a.flags += b.flags;
+  }
+}
+
+class Output {
+ public:
+  Output(const BatchOptions& opt, std::ostream& out, std::ostream* errors, std::ostream* alerts)
+      : opt_(opt), out_(out), errors_(errors), alerts_(alerts) {}
+
+  void write(const ChunkOut& c) {
+    if (opt_.format == BatchFormat::Json) {
+      // Rows are newline-terminated objects; turn them into array elements.
+      std::size_t start = 0;
+      while (start < c.out.size()) {
+        const auto end = c.out.find('\n', start);
+        out_ << (rows_ == 0 ? "[\n" : ",\n");
+        out_.write(c.out.data() + static_cast<std::ptrdiff_t>(start),
+                   static_cast<std::streamsize>(end - start));
+        ++rows_;
+        start = end + 1;
+      }
+    } else {
+      out_.write(c.out.data(), static_cast<std::streamsize>(c.out.size()));
+    }
+    if (errors_ != nullptr) {
+      errors_->write(c.errors.data(), static_cast<std::streamsize>(c.errors.size()));
+    }
+    if (alerts_ != nullptr) {
+      alerts_->write(c.alerts.data(), static_cast<std::streamsize>(c.alerts.size()));
+    }
+  }
+
+  void finish() {
+    if (opt_.format == BatchFormat::Json) {
+      out_ << (rows_ == 0 ? "[]\n" : "\n]\n");
+    }
+    out_.flush();
+  }
+
+ private:
+  const BatchOptions& opt_;
+  std::ostream& out_;
+  std::ostream* errors_;
+  std::ostream* alerts_;
+  std::uint64_t rows_ = 0;
+};
+
+}  // namespace
+
+BatchSummary run_batch(int fd, const BatchOptions& opt, std::ostream& out, std::ostream* errors,
+                       std::ostream* alerts) {
+  BatchSummary summary;
+  ChunkReader reader(fd);
+  std::string chunk;
+  std::uint64_t first_line = 0;
+  if (!reader.next(chunk, first_line)) {
+    throw DataError(
+        fmt::format("{}: the input is empty (a header row is required)", opt.input_name));
+  }
+  const char delim = opt.delimiter != 0 ? opt.delimiter : detect_delimiter(chunk);
+  CsvParser header_parser(chunk, delim, first_line);
+  CsvRecord header;
+  while (header_parser.next(header) && header.blank()) {
+  }
+  if (!header.error.empty()) {
+    throw DataError(fmt::format("{}: line {}: the header row is malformed: {}", opt.input_name,
+                                header.line, header.error));
+  }
+  if (header.fields.empty()) {
+    throw DataError(fmt::format("{}: the input has no header row", opt.input_name));
+  }
+  std::vector<std::string> names(header.fields.begin(), header.fields.end());
+  const Plan plan = make_plan(names, delim, opt, summary.notes);
+  for (const auto& ip : plan.instruments) {
+    summary.instruments.push_back(InstrumentCounts{ip.ins->id});
+  }
+  Output output(opt, out, errors, alerts);
+  if (opt.format == BatchFormat::Csv) {
+    const std::string h = csv_header(plan);
+    out.write(h.data(), static_cast<std::streamsize>(h.size()));
+  }
+  if (errors != nullptr) {
+    *errors << "line,column,value,instrument,reason\n";
+  }
+  if (alerts != nullptr) {
+    *alerts << "line,id,date,instrument,flag,level,message\n";
+  }
+  // The rest of the first chunk is the first job.
+  std::string first_rest = chunk.substr(header_parser.position());
+  const std::uint64_t first_rest_line = header_parser.line();
+
+  const unsigned threads = std::max(1U, opt.threads);
+  if (threads == 1) {
+    Worker worker(plan);
+    ChunkOut c;  // reused for every chunk: its buffers keep their memory
+    worker.process(first_rest, first_rest_line, c);
+    add_counts(summary, c);
+    output.write(c);
+    bool stop = c.stop;
+    if (stop) {
+      summary.stopped = true;
+      summary.stop_reason = c.stop_reason;
+    }
+    while (!stop && reader.next(chunk, first_line)) {
+      c.reset();
+      worker.process(chunk, first_line, c);
+      add_counts(summary, c);
+      output.write(c);
+      if (c.stop) {
+        summary.stopped = true;
+        summary.stop_reason = c.stop_reason;
+        stop = true;
+      }
+    }
+    output.finish();
+    return summary;
+  }
+
+  // Several threads: a reader, `threads` workers, and this thread writing in input order.
+  struct Job {
+    std::uint64_t seq;
+    std::string data;
+    std::uint64_t line;
+  };
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<Job> jobs;
+  std::map<std::uint64_t, ChunkOut> done;
+  std::vector<ChunkOut> spare_outs;     // written results, kept for their buffers
+  std::vector<std::string> spare_data;  // processed input chunks, likewise
+  const std::size_t max_in_flight = static_cast<std::size_t>(threads) * 3;
+  std::size_t in_flight = 0;  // read but not yet written
+  bool reading_done = false;
+  bool abort = false;
+  std::uint64_t total_jobs = 0;
+  std::exception_ptr failure;
+
+  std::thread read_thread([&] {
+    try {
+      std::uint64_t seq = 0;
+      {
+        std::unique_lock lk(m);
+        jobs.push_back(Job{seq++, std::move(first_rest), first_rest_line});
+        ++in_flight;
+      }
+      cv.notify_all();
+      std::string data;
+      std::uint64_t line = 0;
+      for (;;) {
+        {
+          std::unique_lock lk(m);
+          cv.wait(lk, [&] { return in_flight < max_in_flight || abort; });
+          if (abort) {
+            break;
+          }
+        }
+        {
+          std::unique_lock lk(m);
+          if (!spare_data.empty()) {
+            data = std::move(spare_data.back());
+            spare_data.pop_back();
+          }
+        }
+        if (!reader.next(data, line)) {
+          break;
+        }
+        {
+          std::unique_lock lk(m);
+          jobs.push_back(Job{seq++, std::move(data), line});
+          ++in_flight;
+        }
+        data = std::string();
+        cv.notify_all();
+      }
+      std::unique_lock lk(m);
+      reading_done = true;
+      total_jobs = seq;
+    } catch (...) {
+      std::unique_lock lk(m);
+      failure = std::current_exception();
+      reading_done = true;
+      abort = true;
+    }
+    cv.notify_all();
+  });
+
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      Worker worker(plan);
+      for (;;) {
+        Job job;
+        {
+          std::unique_lock lk(m);
+          cv.wait(lk, [&] { return !jobs.empty() || reading_done || abort; });
+          if (abort || jobs.empty()) {
+            if (abort || reading_done) {
+              return;
+            }
+            continue;
+          }
+          job = std::move(jobs.front());
+          jobs.pop_front();
+        }
+        ChunkOut c;
+        {
+          std::unique_lock lk(m);
+          if (!spare_outs.empty()) {
+            c = std::move(spare_outs.back());
+            spare_outs.pop_back();
+          }
+        }
+        c.reset();
+        worker.process(job.data, job.line, c);
+        {
+          std::unique_lock lk(m);
+          done.emplace(job.seq, std::move(c));
+          spare_data.push_back(std::move(job.data));
+        }
+        cv.notify_all();
+      }
+    });
+  }
+
+  std::uint64_t next_seq = 0;
+  for (;;) {
+    ChunkOut c;
+    {
+      std::unique_lock lk(m);
+      cv.wait(lk, [&] {
+        return done.count(next_seq) != 0 || abort || (reading_done && next_seq >= total_jobs);
+      });
+      if (abort || (done.count(next_seq) == 0 && reading_done && next_seq >= total_jobs)) {
+        break;
+      }
+      c = std::move(done.at(next_seq));
+      done.erase(next_seq);
+    }
+    add_counts(summary, c);
+    output.write(c);
+    ++next_seq;
+    const bool stop = c.stop;
+    {
+      std::unique_lock lk(m);
+      --in_flight;
+      if (stop) {
+        summary.stopped = true;
+        summary.stop_reason = c.stop_reason;
+        abort = true;
+      }
+      spare_outs.push_back(std::move(c));
+    }
+    cv.notify_all();
+    if (stop) {
+      break;
+    }
+  }
+  {
+    std::unique_lock lk(m);
+    abort = true;
+  }
+  cv.notify_all();
+  read_thread.join();
+  for (auto& w : workers) {
+    w.join();
+  }
+  if (failure && !summary.stopped) {
+    std::rethrow_exception(failure);
+  }
+  output.finish();
+  return summary;
+}
+
+}  // namespace promkit

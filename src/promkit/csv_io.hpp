@@ -1,0 +1,83 @@
+#pragma once
+// RFC 4180 CSV, streaming: a chunk reader that cuts the input into runs of whole records (so
+// chunks can be parsed on several threads), a record parser with line numbers and per-record
+// errors, and a writer that quotes and neutralises spreadsheet formulas.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace promkit {
+
+// Cuts a byte stream into chunks of whole records. A record ends at a line feed outside
+// double quotes. Reads from a file descriptor (0 for standard input) in large blocks; memory stays
+// bounded by the chunk size plus the longest record.
+class ChunkReader {
+ public:
+  // `max_record`: a record longer than this stops the reader with a DataError (an unclosed quote
+  // would otherwise swallow the whole file into memory).
+  explicit ChunkReader(int fd, std::size_t target_chunk = std::size_t{1} << 18,
+                       std::size_t max_record = std::size_t{64} << 20);
+
+  // The next chunk (whole records; the last one may end without a line feed) and the physical
+  // line number its first record starts on. False at end of input. Strips a UTF-8 byte-order mark
+  // at the very start. Throws DataError when the input cannot be read.
+  bool next(std::string& chunk, std::uint64_t& first_line);
+
+ private:
+  bool fill();
+  int fd_;
+  std::size_t target_;
+  std::size_t max_record_;
+  std::string buf_;
+  std::size_t scanned_ = 0;          // bytes of buf_ already scanned for boundaries
+  std::size_t boundary_ = 0;         // end of the last whole record found in buf_
+  std::uint64_t lines_scanned_ = 0;  // line feeds in buf_[0, scanned_)
+  std::uint64_t lines_at_boundary_ = 0;
+  bool in_quotes_ = false;
+  bool eof_ = false;
+  bool started_ = false;
+  std::uint64_t line_ = 1;
+};
+
+struct CsvRecord {
+  std::vector<std::string_view> fields;  // valid until the next call to CsvParser::next
+  std::uint64_t line = 0;                // physical line the record starts on
+  std::uint64_t end_line = 0;            // physical line it ends on
+  std::string error;                     // why the record is malformed, or empty
+  [[nodiscard]] bool blank() const { return fields.empty() && error.empty(); }
+};
+
+// Parses the records of one chunk.
+class CsvParser {
+ public:
+  CsvParser(std::string_view chunk, char delimiter, std::uint64_t first_line);
+  // False at the end of the chunk. A blank line gives a record with no fields.
+  bool next(CsvRecord& rec);
+  // Where the next record starts (byte offset in the chunk) and its line number.
+  [[nodiscard]] std::size_t position() const { return pos_; }
+  [[nodiscard]] std::uint64_t line() const { return line_; }
+
+ private:
+  std::string_view data_;
+  std::size_t pos_ = 0;
+  char delim_;
+  std::uint64_t line_;
+  std::string scratch_;  // unescaped quoted fields; reserved to the chunk size, never reallocated
+};
+
+// Picks the delimiter of a header line: the most frequent of comma, semicolon and tab outside
+// quotes (comma on a tie or when none occurs).
+[[nodiscard]] char detect_delimiter(std::string_view header_line);
+
+// Appends one CSV field (quoted when it holds the delimiter, a quote, CR or LF). With
+// `sanitize`, a field that starts with = + - @ TAB or CR and is not a plain number gets a leading
+// apostrophe, so spreadsheets show it as text instead of running it as a formula.
+void append_csv_field(std::string& out, std::string_view field, bool sanitize);
+
+// True for plain numbers such as 12, -3, 4.50 (what sanitising leaves alone).
+[[nodiscard]] bool is_plain_number(std::string_view s);
+
+}  // namespace promkit
