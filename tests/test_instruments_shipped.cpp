@@ -59,7 +59,7 @@ std::string total_band(const promkit::Instrument& ins, const promkit::Score& s) 
 bool flag_raised(const promkit::Instrument& ins, const promkit::Score& s, std::string_view id) {
   for (std::size_t f = 0; f < ins.flags.size(); ++f) {
     if (ins.flags[f].id == id) {
-      return s.flags[f] != 0;
+      return s.flags[f] == promkit::kFlagRaised;
     }
   }
   FAIL("no flag " << std::string(id));

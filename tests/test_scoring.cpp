@@ -844,8 +844,8 @@ message = "High total."
 cite = "src"
 )");
     auto s = promkit::score(ins, answers({0, 0, kNaN}));
-    CHECK(s.flags[0] == 0);  // unknown: not raised
-    CHECK(s.flags[1] == 0);
+    CHECK(s.flags[0] == promkit::kFlagUnknown);  // unknown: not raised but reported as not checked
+    CHECK(s.flags[1] == promkit::kFlagUnknown);  // the total it reads is incomplete
     CHECK(s.flags_raised() == 0);
     s = promkit::score(ins, answers({0, 0, 0}));
     CHECK(s.flags[0] == 0);

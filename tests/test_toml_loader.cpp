@@ -275,7 +275,7 @@ TEST_SUITE("toml_loader") {
 
   TEST_CASE("A gap between bands is an error at the band after the gap") {
     const std::string text = with(kBase, "min = 3, max = 6", "min = 4, max = 6");
-    check_error_at(text, "gap between bands 'negative' and 'positive' (values 3 to 3",
+    check_error_at(text, "gap between bands 'negative' and 'positive' (value 3 is in no band",
                    where(text, "{ id = \"positive\""));
   }
 
@@ -328,13 +328,7 @@ TEST_SUITE("toml_loader") {
                 where(text, ">= 2\"").column);
   }
 
-  // BUG: the loader maps an expression offset to a line by counting the newlines before it, but
-  // TOML drops the newline right after an opening """, so every line inside such a string is
-  // reported one line too high (and on the first line, the column misses the two extra quotes).
-  // Reproduction: a [[rules]] entry with expression = """<newline>demo_1 >= 1 and<newline>
-  //   demo_2 >= = 1""" reports the '=' at the line of "demo_1 >= 1 and", not the line below.
-  TEST_CASE("An expression in a multi-line string reports the line inside the string" *
-            doctest::skip()) {
+  TEST_CASE("An expression in a multi-line string reports the line inside the string") {
     const std::string text =
         std::string(kBase) + std::string(
                                  "\n[[rules]]\nid = \"r\"\nname = \"R\"\nexpression = \"\"\"\n"
@@ -343,12 +337,7 @@ TEST_SUITE("toml_loader") {
     check_error_at(text, "in rule 'r':", w);
   }
 
-  // BUG: same cause as the multi-line case: the offset into the decoded string is added to the
-  // column of the opening quote, so an escape sequence before the problem (\t, \", \u00e9) shifts
-  // the reported column left by the extra characters of the escape. Reproduction: a flag with
-  // when = "demo_1 >= 1\tand and" reports the second 'and' one column too far left.
-  TEST_CASE("An expression error after an escape sequence points at the right column" *
-            doctest::skip()) {
+  TEST_CASE("An expression error after an escape sequence points at the right column") {
     const std::string text = std::string(kBase) +
                              "\n[[flags]]\nid = \"low\"\nwhen = \"demo_1 >= 1\\tand and\"\n"
                              "level = \"warning\"\nmessage = \"m\"\ncite = \"src\"\n";
@@ -362,11 +351,7 @@ TEST_SUITE("toml_loader") {
     check_error_at(text, "'demo_2'", where(text, "demo_2 > 0"));
   }
 
-  // BUG: Loader::compile means to say "'x' is defined later in the file" for a forward
-  // reference, but it looks the name up in ins_.items / ins_.scales / ins_.rules, which hold only
-  // the entries read so far, so a later item, scale or rule is never found there and the message
-  // stays "unknown name 'demo_2'". Reproduction: give item demo_1 enable_when = "demo_2 > 0".
-  TEST_CASE("An expression naming a later item says it is defined later" * doctest::skip()) {
+  TEST_CASE("An expression naming a later item says it is defined later") {
     const std::string text = with(kBase, "text = \"Feeling low\"\n",
                                   "text = \"Feeling low\"\nenable_when = \"demo_2 > 0\"\n");
     check_error_at(text, "in 'enable_when' of item 'demo_1': 'demo_2' is defined later in the file",
@@ -463,7 +448,7 @@ TEST_SUITE("toml_loader") {
     // The gap is found only among the female bands, and reported at the band after it.
     const Where w = where(text, "{ id = \"positive\"", 0, "max = 1, when");
     check_error(diags,
-                "gap between bands 'negative' and 'positive' (values 2 to 2 are in no band) "
+                "gap between bands 'negative' and 'positive' (value 2 is in no band) "
                 "(when sex = female)",
                 w.line, w.column);
     for (const auto& d : diags) {
@@ -613,7 +598,7 @@ TEST_SUITE("toml_loader") {
     CHECK_NOTHROW(r = promkit::load_instrument_with_warnings(text, "warn.toml"));
     REQUIRE(r.warnings.size() == 1);
     CHECK(r.warnings[0].severity == Severity::Warning);
-    CHECK(r.warnings[0].message == "citation 'unused' is never cited");
+    CHECK(r.warnings[0].message.rfind("citation 'unused' is never cited", 0) == 0);
     CHECK(r.warnings[0].pos.path == "warn.toml");
     CHECK(r.instrument.citations.size() == 2);
     CHECK_NOTHROW((void)promkit::load_instrument(text, "warn.toml"));
@@ -702,7 +687,8 @@ TEST_SUITE("toml_loader") {
       CHECK(d.pos.line == 0);
       CHECK(d.pos.column == 0);
       CHECK(d.severity == Severity::Error);
-      CHECK(std::string(e.what()) == path + ": error: cannot open the file for reading");
+      CHECK(std::string(e.what()) ==
+            path + ": error: cannot open the file: No such file or directory");
     }
     CHECK_THROWS_AS((void)promkit::load_instrument_file(path), promkit::DefinitionError);
   }

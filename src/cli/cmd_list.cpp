@@ -89,10 +89,11 @@ void register_list(CLI::App& app, Runner& run, Io& io, const Globals& globals) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   sub->footer(
-      "Lists the bundled instruments and those in directories named by --instruments or\n"
-      "PROMKIT_PATH (searched first). TEXT says whether item text is included or the\n"
-      "definition is scoring-only. A definition that does not load is reported on stderr\n"
-      "and makes the exit status 1.\n\n"
+      "Search order: directories named by --instruments, then PROMKIT_PATH, then the\n"
+      "bundled library; an earlier definition of an id hides a later one. TEXT says whether\n"
+      "item text is included or the definition is scoring-only (text comes from an\n"
+      "overlay). A definition that does not load is reported on stderr and makes the exit\n"
+      "status 1.\n\n"
       "Examples:\n"
       "  promkit list\n"
       "  promkit list --format json\n"

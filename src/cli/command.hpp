@@ -34,6 +34,7 @@ struct Io {
 
 struct Globals {
   std::vector<std::string> instrument_dirs;
+  std::vector<std::string> overlays;
   [[nodiscard]] Registry registry(const Io& io) const;
 };
 

@@ -8,7 +8,8 @@ namespace promkit::cli {
 
 Registry Globals::registry(const Io& io) const {
   return Registry(
-      instrument_search_path(instrument_dirs, io.promkit_path, bundled_instruments_dir()));
+      instrument_search_path(instrument_dirs, io.promkit_path, bundled_instruments_dir()),
+      overlays);
 }
 
 std::vector<std::pair<std::string, std::string>> parse_pairs(const std::vector<std::string>& items,

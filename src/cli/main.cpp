@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
                  "(repeatable; PROMKIT_PATH adds more, colon-separated)")
       ->type_name("DIR")
       ->allow_extra_args(false);
+  app.add_option("--overlay", globals.overlays,
+                 "An overlay file that adds item text to a scoring-only definition (repeatable; "
+                 "<dir>/*.overlay.toml files in the search path are used too)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
   app.footer(
       "Examples:\n"
       "  promkit list\n"

@@ -129,6 +129,9 @@ std::optional<double> parse_number(std::string_view s) {
   s = trim(s);
   if (!s.empty() && s.front() == '+') {
     s.remove_prefix(1);
+    if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
+      return std::nullopt;  // "+-1" is not a number
+    }
   }
   if (s.empty()) {
     return std::nullopt;

@@ -651,7 +651,7 @@ class Worker {
       out.flags += static_cast<std::uint64_t>(raised);
       if (raised > 0) {
         for (std::size_t f = 0; f < ins.flags.size(); ++f) {
-          if (sc.flags[f] == 0) {
+          if (sc.flags[f] != kFlagRaised) {
             continue;
           }
           const Flag& flag = ins.flags[f];
@@ -740,7 +740,7 @@ class Worker {
       if (have) {
         bool firstf = true;
         for (std::size_t f = 0; f < ins.flags.size(); ++f) {
-          if (sc.flags[f] != 0) {
+          if (sc.flags[f] == kFlagRaised) {
             if (!firstf) {
               o.push_back(';');
             }
@@ -803,7 +803,7 @@ class Worker {
         o += "},\"flags\":[";
         bool firstf = true;
         for (std::size_t f = 0; f < ins.flags.size(); ++f) {
-          if (sc.flags[f] != 0) {
+          if (sc.flags[f] == kFlagRaised) {
             if (!firstf) {
               o.push_back(',');
             }

@@ -14,6 +14,7 @@
 namespace promkit {
 
 struct Citation {
+  SourcePos pos;
   std::string id;
   std::string text;
   std::string doi;
@@ -232,7 +233,8 @@ struct Instrument {
   std::vector<Rule> rules;
   std::vector<Flag> flags;
   std::vector<ReferenceVector> tests;
-  std::string path;  // the file it came from
+  std::string path;         // the file it came from
+  std::string text_source;  // "definition", "overlay <path>" or "none" (scoring only)
 
   [[nodiscard]] int item_index(std::string_view item_id) const;    // -1 if none
   [[nodiscard]] int scale_index(std::string_view scale_id) const;  // -1 if none

@@ -112,7 +112,7 @@ ReferenceOutcome check_reference_vectors(const Instrument& ins) {
       if (v.flags) {
         std::vector<std::string> got;
         for (std::size_t f = 0; f < ins.flags.size(); ++f) {
-          if (sc.flags[f] != 0) {
+          if (sc.flags[f] == kFlagRaised) {
             got.push_back(ins.flags[f].id);
           }
         }

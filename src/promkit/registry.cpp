@@ -16,12 +16,48 @@ namespace fs = std::filesystem;
 
 namespace {
 
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1);
+  std::vector<std::size_t> cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    prev[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+bool is_overlay_name(std::string_view name) {
+  constexpr std::string_view kSuffix = ".overlay.toml";
+  return name.size() > kSuffix.size() && name.substr(name.size() - kSuffix.size()) == kSuffix;
+}
+
+std::vector<std::string> overlay_files(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code ec2;
+    if (it->is_regular_file(ec2) && is_overlay_name(it->path().filename().string())) {
+      out.push_back(it->path().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::vector<std::string> toml_files(const std::string& dir) {
   std::vector<std::string> out;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code ec2;
-    if (it->is_regular_file(ec2) && it->path().extension() == ".toml") {
+    const std::string name = it->path().filename().string();
+    if (it->is_regular_file(ec2) && it->path().extension() == ".toml" && !is_overlay_name(name)) {
       out.push_back(it->path().string());
     }
   }
@@ -75,6 +111,7 @@ std::vector<SearchDir> instrument_search_path(const std::vector<std::string>& cl
 }
 
 std::vector<CatalogEntry> Registry::catalog() {
+  // (overlay files are not instruments: toml_files leaves them out)
   std::vector<CatalogEntry> out;
   std::set<std::string> seen;
   for (const auto& dir : dirs_) {
@@ -107,7 +144,8 @@ std::shared_ptr<const Instrument> Registry::get(std::string_view id_or_path) {
     found = std::make_shared<const Instrument>(
         load_instrument_file(std::string(id_or_path)).instrument);
   } else {
-    // By file name first (the convention: <id>.toml), then by the id inside each file.
+    // Directory by directory, in search order, so an earlier directory always wins: the file
+    // named <id>.toml first (the convention), then any other definition in that directory.
     for (const auto& dir : dirs_) {
       const fs::path p = fs::path(dir.path) / (std::string(id_or_path) + ".toml");
       std::error_code ec;
@@ -118,27 +156,61 @@ std::shared_ptr<const Instrument> Registry::get(std::string_view id_or_path) {
           break;
         }
       }
+      for (const auto& file : toml_files(dir.path)) {
+        if (file == p.string()) {
+          continue;
+        }
+        try {
+          auto loaded = load_instrument_file(file);
+          if (loaded.instrument.id == id_or_path) {
+            found = std::make_shared<const Instrument>(std::move(loaded.instrument));
+            break;
+          }
+        } catch (const DefinitionError&) {
+          // Another instrument's broken file: 'promkit list' and 'validate' report it.
+        }
+      }
+      if (found) {
+        break;
+      }
     }
     if (!found) {
-      std::vector<std::string> known;
+      // Suggest the closest known ids (edit distance at most 2).
+      std::vector<std::string> close;
       for (auto& e : catalog()) {
-        if (e.id == id_or_path && e.instrument && !e.hidden) {
-          found = e.instrument;
-          break;
-        }
-        if (!e.id.empty() && !e.hidden) {
-          known.push_back(e.id);
+        if (!e.id.empty() && !e.hidden && edit_distance(e.id, id_or_path) <= 2) {
+          close.push_back(e.id);
         }
       }
-      if (!found) {
-        throw UsageError(fmt::format(
-            "unknown instrument '{}' (known: {}; see 'promkit list')", id_or_path,
-            known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", "))));
-      }
+      throw UsageError(fmt::format(
+          "unknown instrument '{}'{}; 'promkit list' shows the instruments available", id_or_path,
+          close.empty() ? std::string()
+                        : fmt::format(" (did you mean {}?)", fmt::join(close, " or "))));
     }
   }
+  found = with_overlay(found);
   cache_.emplace(std::string(id_or_path), found);
   return found;
+}
+
+std::shared_ptr<const Instrument> Registry::with_overlay(std::shared_ptr<const Instrument> ins) {
+  // Overlays named with --overlay first, then <dir>/*.overlay.toml in search order.
+  std::vector<std::string> candidates = overlays_;
+  for (const auto& dir : dirs_) {
+    for (const auto& f : overlay_files(dir.path)) {
+      candidates.push_back(f);
+    }
+  }
+  for (const auto& file : candidates) {
+    Overlay ov = load_overlay_file(file);
+    if (ov.instrument_id != ins->id) {
+      continue;
+    }
+    auto copy = std::make_shared<Instrument>(*ins);
+    apply_overlay(*copy, ov);
+    return copy;
+  }
+  return ins;
 }
 
 }  // namespace promkit

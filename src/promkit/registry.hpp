@@ -39,12 +39,15 @@ struct CatalogEntry {
 
 class Registry {
  public:
-  explicit Registry(std::vector<SearchDir> dirs) : dirs_(std::move(dirs)) {}
+  // `overlays`: files named with --overlay, tried before the <dir>/*.overlay.toml files.
+  explicit Registry(std::vector<SearchDir> dirs, std::vector<std::string> overlays = {})
+      : dirs_(std::move(dirs)), overlays_(std::move(overlays)) {}
 
   // Every *.toml file in every directory, loaded (sorted by id, then search order).
   [[nodiscard]] std::vector<CatalogEntry> catalog();
 
-  // The instrument with this id, or (if `id_or_path` names a .toml file) that file.
+  // The instrument with this id, or (if `id_or_path` names a .toml file) that file, with the
+  // first overlay that targets it applied (item text for scoring-only definitions).
   // Throws UsageError for an unknown id (listing the known ones) and DefinitionError for a
   // definition that does not load.
   [[nodiscard]] std::shared_ptr<const Instrument> get(std::string_view id_or_path);
@@ -52,7 +55,9 @@ class Registry {
   [[nodiscard]] const std::vector<SearchDir>& dirs() const { return dirs_; }
 
  private:
+  std::shared_ptr<const Instrument> with_overlay(std::shared_ptr<const Instrument> ins);
   std::vector<SearchDir> dirs_;
+  std::vector<std::string> overlays_;
   std::map<std::string, std::shared_ptr<const Instrument>, std::less<>> cache_;
 };
 

@@ -78,6 +78,50 @@ std::string method_text(const Instrument& ins, const Scale& s) {
   return "";
 }
 
+// The items a flag reads that have no answer (why it could not be checked).
+std::vector<std::string> unanswered_inputs(const Instrument& ins, const Score& sc, const Flag& f) {
+  std::vector<std::string> out;
+  for (const auto& sym : f.when.references()) {
+    if (sym.kind != SymbolKind::ItemCode && sym.kind != SymbolKind::ItemScore) {
+      continue;
+    }
+    const auto i = static_cast<std::size_t>(sym.index);
+    if (std::isnan(sc.item_codes[i]) &&
+        std::find(out.begin(), out.end(), ins.items[i].id) == out.end()) {
+      out.push_back(ins.items[i].id);
+    }
+  }
+  return out;
+}
+
+// Whether a value is in the scale's clinical range (caseness), if the scale defines one.
+std::optional<bool> in_caseness(const Scale& s, double v) {
+  if (!s.caseness || std::isnan(v)) {
+    return std::nullopt;
+  }
+  return s.caseness->min ? v >= *s.caseness->min : v <= *s.caseness->max;
+}
+
+std::string caseness_text(const Scale& s) {
+  return s.caseness->min ? fmt::format(">= {}", format_number(*s.caseness->min))
+                         : fmt::format("<= {}", format_number(*s.caseness->max));
+}
+
+std::string context_needed(const Instrument& ins, const Interpretation& in) {
+  std::vector<std::string> needs;
+  for (const auto& band : in.bands) {
+    if (band.when) {
+      for (const auto& sym : band.when->references()) {
+        const auto& id = ins.context[static_cast<std::size_t>(sym.index)].id;
+        if (std::find(needs.begin(), needs.end(), id) == needs.end()) {
+          needs.push_back(id);
+        }
+      }
+    }
+  }
+  return fmt::format("{}", fmt::join(needs, ", "));
+}
+
 }  // namespace
 
 Json json_number(double v) {
@@ -117,6 +161,7 @@ Json instrument_to_json(const Instrument& ins) {
                   {"notice", ins.licence.notice},
                   {"url", ins.licence.url}};
   j["text_shipped"] = ins.licence.text_allowed;
+  j["text_source"] = ins.text_source;
   Json ctx = Json::array();
   for (const auto& c : ins.context) {
     ctx.push_back({{"id", c.id}, {"values", c.values}, {"description", c.description}});
@@ -251,10 +296,18 @@ void print_instrument(std::ostream& os, const Instrument& ins, const TextStyle& 
   if (!ins.description.empty()) {
     fmt::print(os, "  {}\n", ins.description);
   }
-  fmt::print(
-      os, "  Licence: {}{}{}\n", ins.licence.name,
-      ins.licence.text_allowed ? " (item text included)" : " (scoring only: item text not shipped)",
-      ins.licence.commercial_use ? "" : "; not for commercial use");
+  fmt::print(os, "  Licence: {}{}\n", ins.licence.name,
+             ins.licence.commercial_use ? "" : " (not for commercial use)");
+  if (ins.text_source == "definition") {
+    fmt::print(os, "  Item text: included in the definition\n");
+  } else if (ins.text_source == "none") {
+    fmt::print(os,
+               "  Item text: not shipped with promkit (scoring-only definition). Supply the "
+               "wording in an overlay file ({}.overlay.toml) to administer it.\n",
+               ins.id);
+  } else {
+    fmt::print(os, "  Item text: from the {}\n", ins.text_source);
+  }
   if (!ins.licence.notice.empty()) {
     fmt::print(os, "  {}\n", ins.licence.notice);
   }
@@ -289,9 +342,9 @@ void print_instrument(std::ostream& os, const Instrument& ins, const TextStyle& 
         differs = differs || o.score != o.code;
       }
       for (const auto& o : it.options) {
-        opts.push_back(differs ? fmt::format("{} {} (scores {})", format_number(o.code), o.label,
+        opts.push_back(differs ? fmt::format("{} = {} (scores {})", format_number(o.code), o.label,
                                              format_number(o.score))
-                               : fmt::format("{} {}", format_number(o.code), o.label));
+                               : fmt::format("{} = {}", format_number(o.code), o.label));
       }
       fmt::print(os, "      {}\n", fmt::join(opts, " | "));
     } else {
@@ -336,6 +389,15 @@ void print_instrument(std::ostream& os, const Instrument& ins, const TextStyle& 
       fmt::print(os, "      reliable change: {} points\n",
                  format_number(std::round(*s.reliable_change->effective_threshold() * 100) / 100));
     }
+  }
+  if (std::any_of(ins.scales.begin(), ins.scales.end(), [](const Scale& s) {
+        return std::any_of(s.interpretations.begin(), s.interpretations.end(),
+                           [](const Interpretation& in) {
+                             return std::any_of(in.bands.begin(), in.bands.end(),
+                                                [](const Band& b) { return b.positive; });
+                           });
+      })) {
+    fmt::print(os, "      (* marks a positive screen / clinical range)\n");
   }
   if (!ins.rules.empty()) {
     fmt::print(os, "\n{}\n", paint(st, "1", "Rules"));
@@ -454,6 +516,10 @@ Json score_to_json(const Instrument& ins, const Score& sc,
     js["band"] = pb != nullptr ? Json(pb->id) : Json(nullptr);
     js["band_label"] = pb != nullptr ? Json(pb->label) : Json(nullptr);
     js["interpretations"] = interps;
+    if (scale.caseness) {
+      const auto c = in_caseness(scale, r.value);
+      js["caseness"] = c ? Json(*c) : Json(nullptr);
+    }
     scales.push_back(js);
   }
   j["scales"] = scales;
@@ -467,13 +533,23 @@ Json score_to_json(const Instrument& ins, const Score& sc,
   j["rules"] = rules;
   Json flags = Json::array();
   for (std::size_t f = 0; f < ins.flags.size(); ++f) {
-    if (sc.flags[f] != 0) {
+    if (sc.flags[f] == kFlagRaised) {
       flags.push_back({{"id", ins.flags[f].id},
                        {"level", std::string(to_string(ins.flags[f].level))},
                        {"message", ins.flags[f].message}});
     }
   }
   j["flags"] = flags;
+  Json unchecked = Json::array();
+  for (std::size_t f = 0; f < ins.flags.size(); ++f) {
+    if (sc.flags[f] == kFlagUnknown) {
+      unchecked.push_back({{"id", ins.flags[f].id},
+                           {"level", std::string(to_string(ins.flags[f].level))},
+                           {"unanswered", unanswered_inputs(ins, sc, ins.flags[f])},
+                           {"message", ins.flags[f].message}});
+    }
+  }
+  j["unchecked_flags"] = unchecked;
   j["items"] = items;
   j["problems"] = problems;
   j["notes"] = notes;
@@ -491,7 +567,7 @@ void print_score(std::ostream& os, const Instrument& ins, const Score& sc, const
   fmt::print(os, "  {} of {} items answered{}\n", sc.answered, ins.items.size(),
              skipped > 0 ? fmt::format(", {} skipped by the skip logic", skipped) : "");
   for (std::size_t f = 0; f < ins.flags.size(); ++f) {
-    if (sc.flags[f] == 0) {
+    if (sc.flags[f] != kFlagRaised) {
       continue;
     }
     const Flag& flag = ins.flags[f];
@@ -504,6 +580,19 @@ void print_score(std::ostream& os, const Instrument& ins, const Score& sc, const
                paint(st, flag.level == FlagLevel::Urgent ? "1;31" : "1;33",
                      fmt::format("!! {} ({}):", upper, flag.id)),
                flag.message);
+  }
+  for (std::size_t f = 0; f < ins.flags.size(); ++f) {
+    if (sc.flags[f] != kFlagUnknown) {
+      continue;
+    }
+    const Flag& flag = ins.flags[f];
+    const auto missing = unanswered_inputs(ins, sc, flag);
+    fmt::print(os, "  {} {} unanswered; ask it before relying on this result.\n",
+               paint(st, flag.level == FlagLevel::Urgent ? "1;31" : "1;33",
+                     fmt::format("?? NOT CHECKED ({}):", flag.id)),
+               missing.empty() ? std::string("an input is")
+                               : fmt::format("{} {}", fmt::join(missing, ", "),
+                                             missing.size() == 1 ? "is" : "are"));
   }
   for (std::size_t i = 0; i < ins.items.size(); ++i) {
     const ItemResult& r = sc.items[i];
@@ -534,9 +623,9 @@ void print_score(std::ostream& os, const Instrument& ins, const Score& sc, const
       extra = fmt::format(" (prorated from {} of {} items; unrounded {})", r.answered, r.expected,
                           format_number(r.raw));
     } else if (r.status == Status::Incomplete) {
-      extra = r.expected > 0
-                  ? fmt::format(" (incomplete: {} of {} items answered)", r.answered, r.expected)
-                  : std::string(" (incomplete)");
+      extra = r.expected > 0 ? fmt::format(" (incomplete: {} of {} items missing)",
+                                           r.expected - r.answered, r.expected)
+                             : std::string(" (incomplete)");
     } else if (r.status == Status::Invalid) {
       extra = " (not scored: invalid answers)";
     }
@@ -551,8 +640,11 @@ void print_score(std::ostream& os, const Instrument& ins, const Score& sc, const
           band += fmt::format(" [{}]", in.name);
         }
       } else if (b == kBandUnknown) {
-        band += "  band needs context (see --context)";
+        band += fmt::format("  band needs --context {}=...", context_needed(ins, in));
       }
+    }
+    if (const auto c = in_caseness(scale, r.value)) {
+      band += fmt::format("  (caseness {}: {})", caseness_text(scale), *c ? "yes" : "no");
     }
     fmt::print(os, "  {:<{}}  {:>5}{}{}\n", scale.name, width, value, band, extra);
   }
@@ -561,7 +653,8 @@ void print_score(std::ostream& os, const Instrument& ins, const Score& sc, const
     for (std::size_t r = 0; r < ins.rules.size(); ++r) {
       const double v = sc.rules[r];
       fmt::print(os, "  {}: {}\n", ins.rules[r].name,
-                 std::isnan(v) ? "unknown (depends on missing answers)" : (v != 0 ? "yes" : "no"));
+                 std::isnan(v) ? "unknown (depends on missing or invalid answers)"
+                               : (v != 0 ? "yes" : "no"));
     }
   }
 }

@@ -122,7 +122,7 @@ int Score::invalid_count() const {
 }
 
 int Score::flags_raised() const {
-  return static_cast<int>(std::count(flags.begin(), flags.end(), std::uint8_t{1}));
+  return static_cast<int>(std::count(flags.begin(), flags.end(), kFlagRaised));
 }
 
 void score_into(const Instrument& ins, std::span<const Answer> answers,
@@ -341,7 +341,7 @@ void score_into(const Instrument& ins, std::span<const Answer> answers,
   }
   for (std::size_t f = 0; f < ins.flags.size(); ++f) {
     const double w = ins.flags[f].when.evaluate(env);
-    out.flags[f] = (!std::isnan(w) && w != 0.0) ? 1 : 0;
+    out.flags[f] = std::isnan(w) ? kFlagUnknown : (w != 0.0 ? kFlagRaised : kFlagClear);
   }
 
   if (invalid) {

@@ -45,13 +45,17 @@ struct ScaleResult {
   std::vector<int> bands;  // one per interpretation: band index, kNoBand or kBandUnknown
 };
 
+constexpr std::uint8_t kFlagClear = 0;
+constexpr std::uint8_t kFlagRaised = 1;
+constexpr std::uint8_t kFlagUnknown = 2;  // could not be checked: depends on missing answers
+
 struct Score {
   Status status = Status::Complete;
   int answered = 0;  // items answered
   std::vector<ItemResult> items;
   std::vector<ScaleResult> scales;
   std::vector<double> rules;        // 1, 0 or NaN (unknown)
-  std::vector<std::uint8_t> flags;  // 1 when raised
+  std::vector<std::uint8_t> flags;  // kFlagClear, kFlagRaised or kFlagUnknown
   // Working arrays the expressions read.
   std::vector<double> item_codes;
   std::vector<double> item_scores;

@@ -1,7 +1,9 @@
 #include "promkit/toml_loader.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -236,6 +238,12 @@ class Loader {
   void error(const toml::source_region& r, std::string msg) {
     diags_.push_back({pos(r), Severity::Error, std::move(msg)});
   }
+  void throw_if_errors() {
+    if (std::any_of(diags_.begin(), diags_.end(),
+                    [](const Diagnostic& d) { return d.severity == Severity::Error; })) {
+      throw DefinitionError(std::move(diags_));
+    }
+  }
   void error_at(const SourcePos& p, std::string msg) {
     diags_.push_back({p, Severity::Error, std::move(msg)});
   }
@@ -264,8 +272,12 @@ class Loader {
   void compute_range(Scale& scale, const toml::table& t);
   void check_citations_used();
   void check_ids_namespace();
+  void collect_ids(const toml::table& root);
+  SourcePos expression_pos(const toml::node& node, std::size_t decoded_offset) const;
 
   std::string path_;
+  std::string_view text_;                       // the whole document, for positions inside strings
+  std::set<std::string, std::less<>> all_ids_;  // every item, scale and rule id in the file
   std::vector<Diagnostic> diags_;
   Instrument ins_;
   std::map<std::string, std::vector<ResponseOption>, std::less<>> option_sets_;
@@ -453,18 +465,7 @@ std::optional<Program> Loader::compile(const toml::node& node, const std::string
   try {
     return compile_expression(text, symbols);
   } catch (const ExpressionError& e) {
-    SourcePos p = pos(node.source());
-    const std::size_t off = std::min(e.offset(), text.size());
-    const std::string_view before(text.data(), off);
-    const auto nl = before.rfind('\n');
-    if (nl == std::string_view::npos) {
-      if (p.column > 0) {
-        p.column += 1 + static_cast<std::uint32_t>(off);
-      }
-    } else {
-      p.line += static_cast<std::uint32_t>(std::count(before.begin(), before.end(), '\n'));
-      p.column = static_cast<std::uint32_t>(off - nl);
-    }
+    SourcePos p = expression_pos(node, std::min(e.offset(), text.size()));
     std::string msg = e.what();
     // A name that exists but comes later in the file gets a clearer message.
     const std::string prefix = "unknown name '";
@@ -474,9 +475,7 @@ std::optional<Program> Loader::compile(const toml::node& node, const std::string
       if (symbols.context_only && (ins_.item_index(name) >= 0 || ins_.scale_index(name) >= 0)) {
         msg = fmt::format(
             "'{}' cannot be used here: a band's 'when' may only use context variables", name);
-      } else if (ins_.item_index(name) >= 0 || ins_.scale_index(name) >= 0 ||
-                 std::any_of(ins_.rules.begin(), ins_.rules.end(),
-                             [&](const Rule& ru) { return ru.id == name; })) {
+      } else if (all_ids_.count(name) != 0) {
         msg = fmt::format(
             "'{}' is defined later in the file: an expression can only use items, "
             "scales and rules defined before it",
@@ -553,6 +552,7 @@ void Loader::read_citations(const toml::array* arr) {
     }
     Reader r(*this, *node.as_table(), "a citation");
     Citation c;
+    c.pos = pos(node.source());
     c.id = r.string("id", true).value_or("");
     if (!c.id.empty() && !is_plain_id(c.id)) {
       error(r.get("id")->source(),
@@ -1575,10 +1575,14 @@ void Loader::check_bands(const Scale& scale, const Interpretation& interp) {
         error_at(b->pos,
                  fmt::format("bands '{}' and '{}' of {} overlap{}", a->id, b->id, label, where));
       } else if (b->min > next_start) {
-        error_at(b->pos, fmt::format("{}: gap between bands '{}' and '{}' (values {} to {} are in "
-                                     "no band){}",
-                                     label, a->id, b->id, fmt_num(next_start),
-                                     fmt_num(integral ? b->min - 1 : b->min), where));
+        const double gap_end = integral ? b->min - 1 : b->min;
+        error_at(b->pos, fmt::format("{}: gap between bands '{}' and '{}' ({} in no band){}", label,
+                                     a->id, b->id,
+                                     integral && gap_end == next_start
+                                         ? fmt::format("value {} is", fmt_num(next_start))
+                                         : fmt::format("values {} to {}{} are", fmt_num(next_start),
+                                                       integral ? "" : "below ", fmt_num(gap_end)),
+                                     where));
       }
     }
     const Band* last = active.back();
@@ -1777,8 +1781,10 @@ void Loader::check_citations_used() {
   }
   for (const auto& c : ins_.citations) {
     if (cited_.count(c.id) == 0) {
-      diags_.push_back({SourcePos{path_, 0, 0}, Severity::Warning,
-                        fmt::format("citation '{}' is never cited", c.id)});
+      diags_.push_back({c.pos, Severity::Warning,
+                        fmt::format("citation '{}' is never cited (cite it where it is used, or "
+                                    "in the top-level cite list)",
+                                    c.id)});
     }
   }
 }
@@ -1810,7 +1816,111 @@ void Loader::check_ids_namespace() {
   }
 }
 
+void Loader::collect_ids(const toml::table& root) {
+  for (const char* key : {"items", "scales", "rules"}) {
+    if (const toml::array* arr = root[key].as_array()) {
+      for (const auto& e : *arr) {
+        if (const toml::table* t = e.as_table()) {
+          if (const auto* id = (*t)["id"].as_string()) {
+            all_ids_.insert(id->get());
+          }
+        }
+      }
+    }
+  }
+}
+
+// Maps an offset in a string's decoded value to a line and column in the file: walks the raw
+// token from its opening quote, undoing escapes, a multi-line string's first newline and
+// line-ending backslashes. Columns count code points, as toml++ does.
+SourcePos Loader::expression_pos(const toml::node& node, std::size_t decoded_offset) const {
+  SourcePos p = pos(node.source());
+  if (p.line == 0 || p.column == 0) {
+    return p;
+  }
+  // Byte index of the token's start.
+  std::size_t i = 0;
+  for (std::uint32_t line = 1; line < p.line && i < text_.size(); ++i) {
+    if (text_[i] == '\n') {
+      ++line;
+    }
+  }
+  for (std::uint32_t col = 1; col < p.column && i < text_.size(); ++i) {
+    if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) {
+      ++col;
+    }
+  }
+  while (i < text_.size() && (static_cast<unsigned char>(text_[i]) & 0xC0) == 0x80) {
+    ++i;
+  }
+  if (i >= text_.size() || (text_[i] != '"' && text_[i] != '\'')) {
+    return p;
+  }
+  const char quote = text_[i];
+  const bool basic = quote == '"';
+  const bool multi = text_.compare(i, 3, std::string(3, quote)) == 0;
+  std::uint32_t line = p.line;
+  std::uint32_t col = p.column + (multi ? 3 : 1);
+  i += multi ? 3 : 1;
+  if (multi) {  // a newline right after the opening quotes is not part of the value
+    if (i < text_.size() && text_[i] == '\n') {
+      ++i;
+      ++line;
+      col = 1;
+    } else if (i + 1 < text_.size() && text_[i] == '\r' && text_[i + 1] == '\n') {
+      i += 2;
+      ++line;
+      col = 1;
+    }
+  }
+  auto advance = [&](std::size_t n) {
+    for (std::size_t k = 0; k < n && i < text_.size(); ++k, ++i) {
+      const char c = text_[i];
+      if (c == '\n') {
+        ++line;
+        col = 1;
+      } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+        ++col;
+      }
+    }
+  };
+  std::size_t decoded = 0;
+  while (decoded < decoded_offset && i < text_.size()) {
+    const char c = text_[i];
+    if (basic && c == '\\' && i + 1 < text_.size()) {
+      const char e = text_[i + 1];
+      if (e == 'u' || e == 'U') {
+        const std::size_t digits = e == 'u' ? 4 : 8;
+        unsigned long cp = 0;
+        for (std::size_t k = 0; k < digits && i + 2 + k < text_.size(); ++k) {
+          const char h = text_[i + 2 + k];
+          cp = cp * 16 + static_cast<unsigned long>(h >= 'a' ? h - 'a' + 10
+                                                             : (h >= 'A' ? h - 'A' + 10 : h - '0'));
+        }
+        decoded += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        advance(2 + digits);
+      } else if (multi && (e == '\n' || e == '\r' || e == ' ' || e == '\t')) {
+        advance(1);  // line-ending backslash: it and the white space after it vanish
+        while (i < text_.size() &&
+               (text_[i] == ' ' || text_[i] == '\t' || text_[i] == '\n' || text_[i] == '\r')) {
+          advance(1);
+        }
+      } else {
+        decoded += 1;
+        advance(2);
+      }
+      continue;
+    }
+    decoded += 1;
+    advance(1);
+  }
+  p.line = line;
+  p.column = col;
+  return p;
+}
+
 LoadResult Loader::run(std::string_view text) {
+  text_ = text;
   toml::table root;
   try {
     root = toml::parse(text, std::string_view(path_));
@@ -1819,6 +1929,7 @@ LoadResult Loader::run(std::string_view text) {
         {pos(e.source()), Severity::Error, fmt::format("TOML syntax: {}", e.description())});
     throw DefinitionError(std::move(diags_));
   }
+  collect_ids(root);
   Reader r(*this, root, "the definition");
   read_metadata(r);
   if (const toml::table* lic = r.subtable("licence", true)) {
@@ -1842,6 +1953,7 @@ LoadResult Loader::run(std::string_view text) {
   check_citations_used();
   check_ids_namespace();
   ins_.path = path_;
+  ins_.text_source = ins_.licence.text_allowed ? "definition" : "none";
   for (auto& it : ins_.items) {
     it.index_codes();
   }
@@ -1893,7 +2005,8 @@ LoadResult load_instrument_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw DefinitionError(
-        {Diagnostic{SourcePos{path, 0, 0}, Severity::Error, "cannot open the file for reading"}});
+        {Diagnostic{SourcePos{path, 0, 0}, Severity::Error,
+                    fmt::format("cannot open the file: {}", std::strerror(errno))}});
   }
   std::ostringstream buf;
   buf << in.rdbuf();
@@ -1909,8 +2022,9 @@ namespace promkit {
 ColumnMap load_column_map_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw DefinitionError({Diagnostic{SourcePos{path, 0, 0}, Severity::Error,
-                                      "cannot open the map file for reading"}});
+    throw DefinitionError(
+        {Diagnostic{SourcePos{path, 0, 0}, Severity::Error,
+                    fmt::format("cannot open the map file: {}", std::strerror(errno))}});
   }
   std::ostringstream buf;
   buf << in.rdbuf();
@@ -1992,6 +2106,101 @@ ColumnMap load_column_map_file(const std::string& path) {
     throw DefinitionError(std::move(diags));
   }
   return map;
+}
+
+}  // namespace promkit
+
+// ---- overlays -------------------------------------------------------------------------------
+
+namespace promkit {
+
+Overlay load_overlay_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw DefinitionError(
+        {Diagnostic{SourcePos{path, 0, 0}, Severity::Error,
+                    fmt::format("cannot open the overlay file: {}", std::strerror(errno))}});
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  Loader loader{path};
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(path));
+  } catch (const toml::parse_error& e) {
+    throw DefinitionError({Diagnostic{loader.pos(e.source()), Severity::Error,
+                                      fmt::format("TOML syntax: {}", e.description())}});
+  }
+  Overlay ov;
+  ov.path = path;
+  Reader r(loader, root, "the overlay");
+  if (auto schema = r.integer("schema", true); schema && *schema != kSchemaVersion) {
+    loader.error(r.get("schema")->source(), fmt::format("unsupported schema {}", *schema));
+  }
+  ov.instrument_id = r.string("overlay_for", true).value_or("");
+  ov.language = r.string("language").value_or("");
+  ov.instructions = r.string("instructions").value_or("");
+  ov.timeframe = r.string("timeframe").value_or("");
+  if (const toml::array* items = r.array("items", true)) {
+    for (const auto& node : *items) {
+      if (!node.is_table()) {
+        loader.error(node.source(), "each entry of 'items' must be a table ([[items]])");
+        continue;
+      }
+      Reader ir(loader, *node.as_table(), "an overlay item");
+      OverlayItem it;
+      it.pos = loader.pos(node.source());
+      it.id = ir.string("id", true).value_or("");
+      it.text = ir.string("text", true).value_or("");
+      it.help = ir.string("help").value_or("");
+      ir.finish();
+      ov.items.push_back(std::move(it));
+    }
+  }
+  r.finish();
+  loader.throw_if_errors();
+  return ov;
+}
+
+void apply_overlay(Instrument& ins, const Overlay& ov) {
+  std::vector<Diagnostic> diags;
+  std::vector<bool> covered(ins.items.size(), false);
+  for (const auto& oi : ov.items) {
+    const int idx = ins.item_index(oi.id);
+    if (idx < 0) {
+      diags.push_back(
+          {oi.pos, Severity::Error,
+           fmt::format("overlay names item '{}', which {} does not have", oi.id, ins.id)});
+      continue;
+    }
+    auto& item = ins.items[static_cast<std::size_t>(idx)];
+    item.text = oi.text;
+    if (!oi.help.empty()) {
+      item.help = oi.help;
+    }
+    covered[static_cast<std::size_t>(idx)] = true;
+  }
+  for (std::size_t i = 0; i < ins.items.size(); ++i) {
+    if (!covered[i] && ins.items[i].text.empty()) {
+      diags.push_back(
+          {SourcePos{ov.path, 0, 0}, Severity::Error,
+           fmt::format("overlay for {} gives no text for item '{}'", ins.id, ins.items[i].id)});
+    }
+  }
+  if (!diags.empty()) {
+    throw DefinitionError(std::move(diags));
+  }
+  if (!ov.instructions.empty()) {
+    ins.instructions = ov.instructions;
+  }
+  if (!ov.timeframe.empty()) {
+    ins.timeframe = ov.timeframe;
+  }
+  if (!ov.language.empty()) {
+    ins.language = ov.language;
+  }
+  ins.text_source = "overlay " + ov.path;
 }
 
 }  // namespace promkit
