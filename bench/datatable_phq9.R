@@ -2,6 +2,7 @@
 # missing items replaced by the mean of the answered ones), rounded half up, Kroenke 2001 band.
 # Usage: Rscript datatable_phq9.R IN.csv OUT.csv
 suppressMessages(library(data.table))
+if (nzchar(Sys.getenv("DT_THREADS"))) setDTthreads(as.integer(Sys.getenv("DT_THREADS")))
 args <- commandArgs(trailingOnly = TRUE)
 dt <- fread(args[1], colClasses = list(character = c("client_id", "date")))
 items <- paste0("phq9_", 1:9)

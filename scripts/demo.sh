@@ -84,6 +84,22 @@ while IFS='|' read -r instrument answers context; do
   fi
 done < "$responses"
 
+section "Score the example clinic export into a store, and write an HTML trend report"
+demo_dir=build/demo
+mkdir -p "$demo_dir"
+rm -f "$demo_dir/clinic.db" "$demo_dir/clinic.db-wal" "$demo_dir/clinic.db-shm"
+# The export holds a few invalid rows on purpose (exit status 3): they are stored as invalid.
+rc=0
+"$promkit" score -i phq9 -i gad7 -i auditc --context-column sex=sex examples/clinic_export.csv \
+  --store "$demo_dir/clinic.db" || rc=$?
+if [[ $rc -ne 0 && $rc -ne 3 ]]; then
+  echo "demo: FAILED: score --store exited with status $rc" >&2
+  failures=$((failures + 1))
+fi
+run --head 30 report --store "$demo_dir/clinic.db"
+run report --store "$demo_dir/clinic.db" --format html -o "$demo_dir/clinic-report.html"
+printf 'HTML trend report: %s\n' "$(pwd)/$demo_dir/clinic-report.html"
+
 printf '\n'
 if [[ $failures -ne 0 ]]; then
   echo "demo: $failures command(s) failed" >&2

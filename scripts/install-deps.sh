@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # The one place that names Debian (bookworm) packages.
 #   scripts/install-deps.sh        what `make test` / `make demo` need
-#   scripts/install-deps.sh --ci   also clang (sanitizer and fuzz jobs) and clang-format
+#   scripts/install-deps.sh --ci   also clang (sanitizer and fuzz jobs), clang-format and chromium
+#                                  (the headless HTML-report test; skipped when absent)
 # Installs only what is missing, so a machine that has everything never touches the network.
 set -euo pipefail
 
 packages=(cmake g++ make ninja-build pkg-config
-          libcli11-dev libfmt-dev libtomlplusplus-dev doctest-dev nlohmann-json3-dev)
+          libcli11-dev libfmt-dev libtomlplusplus-dev doctest-dev nlohmann-json3-dev
+          libsqlite3-dev)
 
 case "${1:-}" in
   "") ;;
-  --ci) packages+=(clang libclang-rt-14-dev clang-format) ;;
+  --ci) packages+=(clang libclang-rt-14-dev clang-format chromium) ;;
   *) echo "usage: $0 [--ci]" >&2; exit 2 ;;
 esac
 

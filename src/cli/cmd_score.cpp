@@ -45,6 +45,7 @@ struct ScoreOptions {
   int threads = 0;
   std::string delimiter;
   bool quiet = false;
+  std::string store;  // --store: write the scored rows to the store instead (cmd_store.cpp)
 };
 
 int score_one(const ScoreOptions& opt, Io& io, Registry& registry) {
@@ -86,6 +87,45 @@ char parse_delimiter(const std::string& d) {
   }
   throw UsageError(fmt::format("--delimiter '{}': give one character, or 'tab'", d));
 }
+
+// A file written under a temporary name beside its destination and renamed onto it by commit();
+// dropped (and the destination left as it was) otherwise.
+class AtomicOut {
+ public:
+  AtomicOut(std::string path, std::string what)
+      : path_(std::move(path)),
+        tmp_(fmt::format("{}.partial-{}", path_, ::getpid())),
+        what_(std::move(what)),
+        stream_(tmp_, std::ios::binary | std::ios::trunc) {
+    if (!stream_) {
+      throw Error(fmt::format("cannot write {} '{}': {}", what_, path_, std::strerror(errno)));
+    }
+  }
+  AtomicOut(const AtomicOut&) = delete;
+  AtomicOut& operator=(const AtomicOut&) = delete;
+  ~AtomicOut() {
+    if (!committed_) {
+      stream_.close();
+      std::remove(tmp_.c_str());
+    }
+  }
+  std::ofstream& stream() { return stream_; }
+  void commit() {
+    stream_.flush();
+    stream_.close();
+    if (!stream_ || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      throw Error(fmt::format("writing {} '{}' failed: {}", what_, path_, std::strerror(errno)));
+    }
+    committed_ = true;
+  }
+
+ private:
+  std::string path_;
+  std::string tmp_;
+  std::string what_;
+  std::ofstream stream_;
+  bool committed_ = false;
+};
 
 std::unique_ptr<std::ofstream> open_out(const std::string& path, const std::string& what) {
   auto f = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
@@ -165,31 +205,58 @@ int score_batch(const ScoreOptions& opt, Io& io, Registry& registry) {
       }
     }
   } closer{fd};
-  std::unique_ptr<std::ofstream> out_file;
-  std::unique_ptr<std::ofstream> errors_file;
-  std::unique_ptr<std::ofstream> alerts_file;
+  // Output files are written beside their final name and renamed into place at the end, so a
+  // run that stops (a missing column, --strict) never leaves a truncated file behind.
+  std::unique_ptr<AtomicOut> out_file;
+  std::unique_ptr<AtomicOut> errors_file;
+  std::unique_ptr<AtomicOut> alerts_file;
   if (!opt.output.empty() && opt.output != "-") {
-    out_file = open_out(opt.output, "the output");
+    out_file = std::make_unique<AtomicOut>(opt.output, "the output");
   }
   if (!opt.errors_file.empty()) {
-    errors_file = open_out(opt.errors_file, "the errors report");
+    errors_file = std::make_unique<AtomicOut>(opt.errors_file, "the errors report");
   }
   if (!opt.alerts_file.empty()) {
-    alerts_file = open_out(opt.alerts_file, "the alerts file");
+    alerts_file = std::make_unique<AtomicOut>(opt.alerts_file, "the alerts file");
   }
-  std::ostream& out = out_file ? *out_file : io.out;
-  const BatchSummary s = run_batch(fd, bo, out, errors_file.get(), alerts_file.get());
+  // --store: score to NDJSON in a temporary file, then import it in one transaction.
+  std::unique_ptr<std::ofstream> store_rows;
+  std::string store_tmp;
+  if (!opt.store.empty()) {
+    bo.format = BatchFormat::Ndjson;
+    bo.keep_all = true;  // the item answers go into the store too
+    bo.sanitize = false;
+    store_tmp = make_temp_path();
+    store_rows = open_out(store_tmp, "a temporary file");
+  }
+  struct TmpRemover {
+    const std::string& path;
+    ~TmpRemover() {
+      if (!path.empty()) {
+        std::remove(path.c_str());
+      }
+    }
+  } remove_tmp{store_tmp};
+  std::ostream& out = store_rows ? *store_rows : out_file ? out_file->stream() : io.out;
+  const BatchSummary s = run_batch(fd, bo, out, errors_file ? &errors_file->stream() : nullptr,
+                                   alerts_file ? &alerts_file->stream() : nullptr);
   out.flush();
-  if (out_file && !*out_file) {
-    throw Error(fmt::format("writing '{}' failed", opt.output));
+  // A --strict run that stopped writes no files (the destinations keep what they had).
+  for (auto* f : {out_file.get(), errors_file.get(), alerts_file.get()}) {
+    if (f != nullptr && !s.stopped) {
+      f->commit();
+    }
   }
   // The summary reconciles: every row read is counted once per instrument.
   if (!opt.quiet || s.invalid_rows > 0 || s.stopped) {
     for (const auto& n : s.notes) {
       fmt::print(io.err, "promkit: note: {}\n", n);
     }
-    fmt::print(io.err, "promkit: {} rows read from {}{}\n", s.rows, bo.input_name,
-               s.blank_lines > 0 ? fmt::format(" ({} blank lines skipped)", s.blank_lines) : "");
+    fmt::print(io.err, "promkit: {} row{} read from {}{}\n", s.rows, s.rows == 1 ? "" : "s",
+               bo.input_name,
+               s.blank_lines > 0 ? fmt::format(" ({} blank line{} skipped)", s.blank_lines,
+                                               s.blank_lines == 1 ? "" : "s")
+                                 : "");
     for (const auto& c : s.instruments) {
       fmt::print(io.err,
                  "promkit:   {}: {} complete, {} prorated, {} incomplete, {} invalid, {} skipped "
@@ -206,6 +273,13 @@ int score_batch(const ScoreOptions& opt, Io& io, Registry& registry) {
                  s.malformed_rows > 0 ? fmt::format(" ({} malformed)", s.malformed_rows) : "",
                  errors_file ? fmt::format("; reasons in {}", opt.errors_file)
                              : std::string("; use --errors FILE for the reasons"));
+    }
+  }
+  if (store_rows && !s.stopped) {
+    store_rows->close();
+    const int rc = import_scored_ndjson(store_tmp, opt.store, bo.input_name, registry, io);
+    if (rc != 0) {
+      return rc;
     }
   }
   if (s.stopped) {
@@ -303,6 +377,10 @@ void register_score(CLI::App& app, Runner& run, Io& io, const Globals& globals) 
                   "Input delimiter: one character or 'tab' (default: detected from the header)")
       ->type_name("CHAR");
   sub->add_flag("-q,--quiet", opt->quiet, "No summary on stderr unless some rows are invalid");
+  sub->add_option("--store", opt->store,
+                  "Batch: write the scored rows (with answers) into this longitudinal store "
+                  "instead of stdout (see 'promkit store')")
+      ->type_name("FILE");
   sub->footer(
       "Status: complete | prorated (missing items replaced as the definition allows) |\n"
       "incomplete (too many missing: no score) | invalid (an answer is not one of the item's\n"

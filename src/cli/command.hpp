@@ -45,6 +45,22 @@ void register_list(CLI::App& app, Runner& run, Io& io, const Globals& globals);
 void register_show(CLI::App& app, Runner& run, Io& io, const Globals& globals);
 void register_validate(CLI::App& app, Runner& run, Io& io, const Globals& globals);
 void register_score(CLI::App& app, Runner& run, Io& io, const Globals& globals);
+void register_store(CLI::App& app, Runner& run, Io& io, const Globals& globals);
+void register_report(CLI::App& app, Runner& run, Io& io, const Globals& globals);
+
+// The store path: `option` (--store) if given, else PROMKIT_STORE, else the XDG default
+// (cmd_store.cpp). Throws UsageError when none can be worked out.
+[[nodiscard]] std::string resolve_store_path(const std::string& option);
+
+// Imports a file of promkit's scored NDJSON into the store in one transaction; prints the
+// outcome on io.err and returns the exit status (cmd_store.cpp; used by score --store).
+[[nodiscard]] int import_scored_ndjson(const std::string& ndjson_path,
+                                       const std::string& store_option, const std::string& source,
+                                       Registry& registry, Io& io);
+
+// A new empty file's path in $TMPDIR (default /tmp); the caller removes it (cmd_store.cpp).
+[[nodiscard]] std::string make_temp_path();
+void register_administer(CLI::App& app, Runner& run, Io& io, const Globals& globals);
 
 // "key=value[,key=value]" options (--context) into pairs; throws UsageError.
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> parse_pairs(

@@ -4,6 +4,10 @@
 //   PROMKIT_PATH) promkit show ID                   one instrument's items, scales, bands, rules,
 //   flags, sources promkit validate FILE|DIR...      check definitions and run their reference
 //   vectors promkit score -i ID --answers L   score one response
+//   promkit score -i ID EXPORT --store DB     score an export into the longitudinal store
+//   promkit store import|list|show|export     the store of scored administrations
+//   promkit report --store DB [--format F]    outcome and trend report (text/html/md/csv/json)
+//   promkit administer ID...|--battery B  give instruments one question at a time (resumable)
 //
 // Exit statuses: 0 ok; 1 failure (a definition that does not load, I/O); 2 usage (bad command
 // line, unknown instrument); 3 invalid data (the job ran, some answers were invalid).
@@ -75,6 +79,9 @@ int main(int argc, char** argv) {
   promkit::cli::register_show(app, run, io, globals);
   promkit::cli::register_validate(app, run, io, globals);
   promkit::cli::register_score(app, run, io, globals);
+  promkit::cli::register_store(app, run, io, globals);
+  promkit::cli::register_report(app, run, io, globals);
+  promkit::cli::register_administer(app, run, io, globals);
 
   try {
     app.parse(argc, argv);

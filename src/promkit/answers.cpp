@@ -66,7 +66,9 @@ std::vector<std::string> split_list(std::string_view list) {
   return out;
 }
 
-std::string codes_hint(const Item& item) {
+}  // namespace
+
+std::string expected_answers(const Item& item) {
   if (item.type == ItemType::Number) {
     return fmt::format("a number from {} to {}", format_number(item.min), format_number(item.max));
   }
@@ -78,6 +80,10 @@ std::string codes_hint(const Item& item) {
                      item.options.empty() ? std::string() : item.options.front().label);
 }
 
+namespace {
+std::string codes_hint(const Item& item) {
+  return expected_answers(item);
+}
 }  // namespace
 
 std::optional<MissingReason> parse_missing_reason(std::string_view name) {

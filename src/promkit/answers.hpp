@@ -53,6 +53,9 @@ struct ParsedAnswer {
 // value); anything else must be one of the item's labels or aliases (or a special code's label).
 [[nodiscard]] ParsedAnswer parse_answer_text(const Item& item, std::string_view text);
 
+// "one of the codes 0, 1, 2, 3 or a label such as 'Not at all'" / "a number from 0 to 30".
+[[nodiscard]] std::string expected_answers(const Item& item);
+
 // Reads an answer list for one administration: either answers in item order
 // ("2,2,2,2,1,1,2,0,0"; an empty place is missing; fewer answers than items leaves the rest
 // missing) or item=answer pairs ("phq9_1=2,phq9_9=Not at all"; an item left out is missing).

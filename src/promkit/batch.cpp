@@ -110,6 +110,7 @@ struct InstrumentPlan {
   std::vector<int> context_columns;   // per context variable: column or -1
   std::vector<double> fixed_context;  // from --context; NaN when not given
   std::vector<std::vector<std::pair<std::string, double>>> context_values;  // per variable
+  std::vector<std::string> alert_tails;  // per flag: ",instrument,flag,level,message\n", escaped
 };
 
 struct Plan {
@@ -123,6 +124,8 @@ struct Plan {
   std::vector<std::pair<std::string, MissingReason>> missing_text;  // normalized
   std::vector<std::pair<double, MissingReason>> missing_numeric;
   const BatchOptions* opt = nullptr;
+  bool want_errors = false;  // an errors report was asked for
+  bool want_alerts = false;  // an alerts file was asked for
 };
 
 struct ChunkOut {
@@ -400,6 +403,12 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
         }
       }
     }
+    for (const auto& flag : ins.flags) {
+      std::string tail = fmt::format(",{},{},{},", ins.id, flag.id, to_string(flag.level));
+      append_csv_field(tail, flag.message, true);
+      tail.push_back('\n');
+      ip.alert_tails.push_back(std::move(tail));
+    }
     plan.instruments.push_back(std::move(ip));
   }
   return plan;
@@ -468,6 +477,11 @@ class Worker {
 
  private:
   Answer read_cell(const ItemPlan& ip, std::string_view raw) {
+    // The common case first: one digit, no recodes, no numeric missing codes.
+    if (raw.size() == 1 && raw[0] >= '0' && raw[0] <= '9' && ip.recodes.empty() &&
+        plan_.missing_numeric.empty()) {
+      return Answer::value(raw[0] - '0');
+    }
     std::string_view s = trim(raw);
     if (s.empty()) {
       return Answer::missing();
@@ -530,14 +544,19 @@ class Worker {
                : std::string_view();
   }
 
+  // One line of the errors report. `invalid`: the problem makes the row invalid (and stops a
+  // --strict run); otherwise it is a note (an unrecognised context value).
   void error_line(ChunkOut& out, std::string_view column, std::string_view value,
-                  std::string_view instrument, std::string_view reason) {
+                  std::string_view instrument, std::string_view reason, bool invalid = true) {
     ++out.errors_reported;
-    if (plan_.opt->strict && !out.stop) {
+    if (invalid && plan_.opt->strict && !out.stop) {
       out.stop = true;
-      out.stop_reason =
-          fmt::format("line {}: {}{}", rec_.line,
-                      column.empty() ? "" : fmt::format("column {}: ", column), reason);
+      out.stop_reason = fmt::format(
+          "line {}: {}{}", rec_.line,
+          column.empty() ? "" : fmt::format("column {}: value '{}' is ", column, value), reason);
+    }
+    if (!plan_.want_errors) {
+      return;
     }
     fmt::format_to(std::back_inserter(out.errors), "{},", rec_.line);
     append_csv_field(out.errors, column, true);
@@ -607,9 +626,10 @@ class Worker {
         }
         if (!found) {
           error_line(out, plan_.header[static_cast<std::size_t>(col)], v, ins.id,
-                     fmt::format("'{}' is not a value of context '{}' (expected one of: {}); "
+                     fmt::format("not a value of context '{}' (expected one of: {}); "
                                  "context left unknown",
-                                 v, ins.context[c].id, fmt::join(ins.context[c].values, ", ")));
+                                 ins.context[c].id, fmt::join(ins.context[c].values, ", ")),
+                     false);
         }
       }
       Score& sc = scores_[k];
@@ -640,10 +660,11 @@ class Worker {
           }
           const int col = ip.items[i].column;
           const std::string_view text = field(col);
-          const ParsedAnswer pa = parse_answer_text(ins.items[i], text);
+          // The value has its own column: the reason does not repeat it (and so never starts
+          // with something a spreadsheet would run as a formula).
           error_line(out, plan_.header[static_cast<std::size_t>(col)], trim(text), ins.id,
-                     pa.ok ? fmt::format("{} is not an answer to {}", trim(text), ins.items[i].id)
-                           : pa.error);
+                     fmt::format("not an answer to {} (expected {})", ins.items[i].id,
+                                 expected_answers(ins.items[i])));
         }
       }
       const int raised = sc.flags_raised();
@@ -654,15 +675,14 @@ class Worker {
           if (sc.flags[f] != kFlagRaised) {
             continue;
           }
-          const Flag& flag = ins.flags[f];
+          if (!plan_.want_alerts) {
+            break;
+          }
           fmt::format_to(std::back_inserter(out.alerts), "{},", rec_.line);
           append_csv_field(out.alerts, field(plan_.id_col), true);
           out.alerts.push_back(',');
           append_csv_field(out.alerts, field(plan_.date_col), true);
-          fmt::format_to(std::back_inserter(out.alerts), ",{},{},{},", ins.id, flag.id,
-                         to_string(flag.level));
-          append_csv_field(out.alerts, flag.message, true);
-          out.alerts.push_back('\n');
+          out.alerts += ip.alert_tails[f];
         }
       }
     }
@@ -812,6 +832,33 @@ class Worker {
           }
         }
         o += "]";
+        // Flags that could not be checked (an item they read is unanswered), and missing
+        // answers with a declared reason (refused, dont_know ...): both matter clinically.
+        bool first_u = true;
+        for (std::size_t f = 0; f < ins.flags.size(); ++f) {
+          if (sc.flags[f] == kFlagUnknown) {
+            o += first_u ? ",\"unchecked_flags\":[" : ",";
+            first_u = false;
+            append_json_string(o, ins.flags[f].id);
+          }
+        }
+        if (!first_u) {
+          o += "]";
+        }
+        bool first_m = true;
+        for (std::size_t i = 0; i < ins.items.size(); ++i) {
+          const ItemResult& ir = sc.items[i];
+          if (ir.state == ItemState::Missing && ir.reason != MissingReason::Blank) {
+            o += first_m ? ",\"missing\":{" : ",";
+            first_m = false;
+            append_json_string(o, ins.items[i].id);
+            o.push_back(':');
+            append_json_string(o, to_string(ir.reason));
+          }
+        }
+        if (!first_m) {
+          o += "}";
+        }
       }
       o += "}";
     }
@@ -915,7 +962,9 @@ BatchSummary run_batch(int fd, const BatchOptions& opt, std::ostream& out, std::
     throw DataError(fmt::format("{}: the input has no header row", opt.input_name));
   }
   std::vector<std::string> names(header.fields.begin(), header.fields.end());
-  const Plan plan = make_plan(names, delim, opt, summary.notes);
+  Plan plan = make_plan(names, delim, opt, summary.notes);
+  plan.want_errors = errors != nullptr;
+  plan.want_alerts = alerts != nullptr;
   for (const auto& ip : plan.instruments) {
     summary.instruments.push_back(InstrumentCounts{ip.ins->id});
   }

@@ -1,5 +1,6 @@
 #include "promkit/csv_io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -44,20 +45,33 @@ bool ChunkReader::fill() {
 
 bool ChunkReader::next(std::string& chunk, std::uint64_t& first_line) {
   for (;;) {
+    // Nothing is scanned until the byte-order mark question is settled (3 bytes, or the end).
+    if (!started_) {
+      fill();
+      continue;
+    }
     // Scan what is new for record boundaries (a line feed outside quotes).
+    // Runs between quotes are handled in bulk (memchr for the next quote, a vectorisable count
+    // of line feeds, memrchr for the last one), so exports with few quotes scan at memory speed.
     const char* p = buf_.data();
     const std::size_t n = buf_.size();
-    for (std::size_t i = scanned_; i < n; ++i) {
-      const char c = p[i];
-      if (c == '"') {
-        in_quotes_ = !in_quotes_;
-      } else if (c == '\n') {
-        ++lines_scanned_;
-        if (!in_quotes_) {
-          boundary_ = i + 1;
-          lines_at_boundary_ = lines_scanned_;
-        }
+    std::size_t i = scanned_;
+    while (i < n) {
+      const void* q = std::memchr(p + i, '"', n - i);
+      const std::size_t end =
+          q == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(q) - p);
+      const auto lines = static_cast<std::uint64_t>(std::count(p + i, p + end, '\n'));
+      lines_scanned_ += lines;
+      if (!in_quotes_ && lines > 0) {
+        const void* last = memrchr(p + i, '\n', end - i);
+        boundary_ = static_cast<std::size_t>(static_cast<const char*>(last) - p) + 1;
+        lines_at_boundary_ = lines_scanned_;
       }
+      if (q == nullptr) {
+        break;
+      }
+      in_quotes_ = !in_quotes_;
+      i = end + 1;
     }
     scanned_ = n;
     if (boundary_ >= target_ || (eof_ && !buf_.empty())) {
@@ -95,6 +109,10 @@ bool ChunkReader::next(std::string& chunk, std::uint64_t& first_line) {
 CsvParser::CsvParser(std::string_view chunk, char delimiter, std::uint64_t first_line)
     : data_(chunk), delim_(delimiter), line_(first_line) {
   scratch_.reserve(chunk.size());
+  stop_.fill(false);
+  stop_[static_cast<unsigned char>(delimiter)] = true;
+  stop_['\n'] = true;
+  stop_['"'] = true;
 }
 
 bool CsvParser::next(CsvRecord& rec) {
@@ -188,16 +206,12 @@ bool CsvParser::next(CsvRecord& rec) {
     }
     // Unquoted field.
     const std::size_t fstart = pos_;
-    while (pos_ < n) {
-      const char c = d[pos_];
-      if (c == delim_ || c == '\n') {
-        break;
-      }
-      if (c == '"') {
-        return fail(fmt::format("a double quote inside an unquoted field (field {})",
-                                rec.fields.size() + 1));
-      }
+    while (pos_ < n && !stop_[static_cast<unsigned char>(d[pos_])]) {
       ++pos_;
+    }
+    if (pos_ < n && d[pos_] == '"') {
+      return fail(
+          fmt::format("a double quote inside an unquoted field (field {})", rec.fields.size() + 1));
     }
     std::size_t fend = pos_;
     const bool at_eol = pos_ >= n || d[pos_] == '\n';
@@ -275,12 +289,14 @@ void append_csv_field(std::string& out, std::string_view field, bool sanitize) {
                      (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@' ||
                       field[0] == '\t' || field[0] == '\r') &&
                      !is_plain_number(field);
+  static constexpr auto kQuote = [] {
+    std::array<bool, 256> t{};
+    t[','] = t['"'] = t['\n'] = t['\r'] = true;
+    return t;
+  }();
   bool needs_quotes = false;
   for (char c : field) {
-    if (c == ',' || c == '"' || c == '\n' || c == '\r') {
-      needs_quotes = true;
-      break;
-    }
+    needs_quotes = needs_quotes || kQuote[static_cast<unsigned char>(c)];
   }
   if (!needs_quotes) {
     if (risky) {

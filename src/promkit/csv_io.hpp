@@ -3,6 +3,7 @@
 // chunks can be parsed on several threads), a record parser with line numbers and per-record
 // errors, and a writer that quotes and neutralises spreadsheet formulas.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -66,6 +67,7 @@ class CsvParser {
   char delim_;
   std::uint64_t line_;
   std::string scratch_;  // unescaped quoted fields; reserved to the chunk size, never reallocated
+  std::array<bool, 256> stop_{};  // bytes that end an unquoted field: delimiter, LF, quote
 };
 
 // Picks the delimiter of a header line: the most frequent of comma, semicolon and tab outside

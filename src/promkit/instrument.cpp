@@ -71,23 +71,6 @@ void Item::index_codes() {
   }
 }
 
-const ResponseOption* Item::option_by_code(double code) const {
-  if (!code_table.empty()) {
-    const double off = code - code_base;
-    if (off >= 0 && off < static_cast<double>(code_table.size()) && off == std::floor(off)) {
-      const int idx = code_table[static_cast<std::size_t>(off)];
-      return idx > 0 ? &options[static_cast<std::size_t>(idx - 1)] : nullptr;
-    }
-    return nullptr;
-  }
-  for (const auto& o : options) {
-    if (o.code == code) {
-      return &o;
-    }
-  }
-  return nullptr;
-}
-
 std::optional<double> ReliableChange::effective_threshold() const {
   if (threshold) {
     return threshold;

@@ -2,6 +2,7 @@
 // The instrument model: what a definition file says, after loading and validation.
 // Plain data; expressions are already compiled. See docs/instrument-format.md.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -77,8 +78,26 @@ struct Item {
   [[nodiscard]] double max_score() const;
   [[nodiscard]] double min_code() const;
   [[nodiscard]] double max_code() const;
-  // The option with this code, or nullptr.
-  [[nodiscard]] const ResponseOption* option_by_code(double code) const;
+  // The option with this code, or nullptr. (Inline: the batch scorer calls it per cell.)
+  [[nodiscard]] const ResponseOption* option_by_code(double code) const {
+    if (!code_table.empty()) {
+      const double off = code - code_base;
+      if (off >= 0 && off < static_cast<double>(code_table.size())) {
+        const auto k = static_cast<std::size_t>(off);
+        if (static_cast<double>(k) == off) {
+          const int idx = code_table[k];
+          return idx > 0 ? &options[static_cast<std::size_t>(idx - 1)] : nullptr;
+        }
+      }
+      return nullptr;
+    }
+    for (const auto& o : options) {
+      if (o.code == code) {
+        return &o;
+      }
+    }
+    return nullptr;
+  }
 
   // Derived by the loader (finalize): a direct index from whole-number codes to options, and
   // whether any scale adds this item (then skip logic changes the scale's item count).

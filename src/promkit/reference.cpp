@@ -125,7 +125,8 @@ ReferenceOutcome check_reference_vectors(const Instrument& ins) {
                            fmt::join(*v.flags, ", ")));
         }
       }
-      for (const auto& [id, want] : v.rules) {
+      for (const auto& [rule_id, want] : v.rules) {
+        const std::string& id = rule_id;  // (clang 14 cannot capture a structured binding)
         auto it = std::find_if(ins.rules.begin(), ins.rules.end(),
                                [&](const Rule& r) { return r.id == id; });
         if (it == ins.rules.end()) {

@@ -129,13 +129,15 @@ void score_into(const Instrument& ins, std::span<const Answer> answers,
                 std::span<const double> context, Score& out, const ScoreOptions& options) {
   const std::size_t n_items = ins.items.size();
   const std::size_t n_scales = ins.scales.size();
+  // Every entry below is written before it is read (expressions only read earlier items and
+  // scales), so the arrays are only resized: no per-call clearing.
   out.items.resize(n_items);
-  out.item_codes.assign(n_items, kNaN);
-  out.item_scores.assign(n_items, kNaN);
+  out.item_codes.resize(n_items);
+  out.item_scores.resize(n_items);
   out.scales.resize(n_scales);
-  out.scale_values.assign(n_scales, kNaN);
-  out.rules.assign(ins.rules.size(), kNaN);
-  out.flags.assign(ins.flags.size(), 0);
+  out.scale_values.resize(n_scales);
+  out.rules.resize(ins.rules.size());
+  out.flags.resize(ins.flags.size());
   out.status = Status::Complete;
   out.answered = 0;
 
@@ -199,7 +201,9 @@ void score_into(const Instrument& ins, std::span<const Answer> answers,
   for (std::size_t s = 0; s < n_scales; ++s) {
     const Scale& sc = ins.scales[s];
     ScaleResult& res = out.scales[s];
-    res.bands.assign(sc.interpretations.size(), kNoBand);
+    res.bands.resize(sc.interpretations.size());
+    std::fill(res.bands.begin(), res.bands.end(), kNoBand);
+    out.scale_values[s] = kNaN;
     res.value = kNaN;
     res.raw = kNaN;
     res.answered = 0;
@@ -300,7 +304,9 @@ void score_into(const Instrument& ins, std::span<const Answer> answers,
       continue;
     }
     res.raw = v;
-    v = round_value(v, sc.rounding, sc.digits);
+    if (sc.rounding != Rounding::None && v != std::floor(v)) {  // whole numbers stay as they are
+      v = round_value(v, sc.rounding, sc.digits);
+    }
     if (sc.cap_min) {
       v = std::max(v, *sc.cap_min);
     }

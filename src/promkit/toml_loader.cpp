@@ -15,8 +15,10 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include "promkit/administer.hpp"
 #include "promkit/answers.hpp"
 #include "promkit/column_map.hpp"
+#include "promkit/outcome_set.hpp"
 
 namespace promkit {
 namespace {
@@ -2201,6 +2203,311 @@ void apply_overlay(Instrument& ins, const Overlay& ov) {
     ins.language = ov.language;
   }
   ins.text_source = "overlay " + ov.path;
+}
+
+}  // namespace promkit
+
+// ---- crisis contacts and batteries (administer) ---------------------------------------------
+
+namespace promkit {
+namespace {
+
+// --- small TOML readers (crisis contacts, batteries) -------------------------------------------
+
+Diagnostic toml_diag(const std::string& path, const toml::source_region& src, std::string msg) {
+  Diagnostic d;
+  d.pos.path = path;
+  if (src.begin) {
+    d.pos.line = src.begin.line;
+    d.pos.column = src.begin.column;
+  }
+  d.message = std::move(msg);
+  return d;
+}
+
+toml::table parse_toml_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    throw DefinitionError({toml_diag(path, {}, "cannot read the file")});
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string text = ss.str();
+  try {
+    const std::string_view name = path;
+    return toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    std::string msg(e.description());
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    throw DefinitionError({toml_diag(path, e.source(), msg)});
+  }
+}
+
+std::string get_string(const toml::table& t, std::string_view key, const std::string& path,
+                       std::vector<Diagnostic>& errors) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) {
+    return {};
+  }
+  if (auto v = n->value<std::string>()) {
+    return *v;
+  }
+  errors.push_back(toml_diag(path, n->source(), fmt::format("'{}' must be a string", key)));
+  return {};
+}
+
+void check_keys(const toml::table& t, std::initializer_list<std::string_view> known,
+                const std::string& path, std::vector<Diagnostic>& errors) {
+  for (auto&& [key, node] : t) {
+    const std::string_view k = key.str();
+    if (k.substr(0, 2) == "x_") {
+      continue;
+    }
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      errors.push_back(toml_diag(
+          path, key.source(),
+          fmt::format("unknown key '{}' (expected one of: {})", k, fmt::join(known, ", "))));
+    }
+  }
+}
+
+}  // namespace
+
+CrisisConfig load_crisis_config(const std::string& path) {
+  const toml::table t = parse_toml_file(path);
+  std::vector<Diagnostic> errors;
+  check_keys(t, {"configured", "heading", "message", "contacts"}, path, errors);
+  CrisisConfig c = default_crisis_config();
+  c.path = path;
+  if (const toml::node* n = t.get("configured")) {
+    if (auto v = n->value<bool>()) {
+      c.configured = *v;
+    } else {
+      errors.push_back(toml_diag(path, n->source(), "'configured' must be true or false"));
+    }
+  }
+  if (t.contains("heading")) {
+    c.heading = get_string(t, "heading", path, errors);
+  }
+  if (t.contains("message")) {
+    c.message = get_string(t, "message", path, errors);
+  }
+  if (const toml::node* n = t.get("contacts")) {
+    const toml::array* arr = n->as_array();
+    if (arr == nullptr) {
+      errors.push_back(toml_diag(path, n->source(), "'contacts' must be an array ([[contacts]])"));
+    } else {
+      for (const auto& e : *arr) {
+        const toml::table* ct = e.as_table();
+        if (ct == nullptr) {
+          errors.push_back(toml_diag(path, e.source(), "each contact must be a table"));
+          continue;
+        }
+        check_keys(*ct, {"name", "phone", "hours", "note"}, path, errors);
+        CrisisContact cc;
+        cc.name = get_string(*ct, "name", path, errors);
+        cc.phone = get_string(*ct, "phone", path, errors);
+        cc.hours = get_string(*ct, "hours", path, errors);
+        cc.note = get_string(*ct, "note", path, errors);
+        if (cc.name.empty()) {
+          errors.push_back(toml_diag(path, ct->source(), "a contact needs a 'name'"));
+        }
+        c.contacts.push_back(std::move(cc));
+      }
+    }
+  }
+  if (!errors.empty()) {
+    throw DefinitionError(std::move(errors));
+  }
+  return c;
+}
+
+Battery load_battery_file(const std::string& path) {
+  const toml::table t = parse_toml_file(path);
+  std::vector<Diagnostic> errors;
+  check_keys(t, {"id", "name", "description", "instruments"}, path, errors);
+  Battery b;
+  b.path = path;
+  b.id = get_string(t, "id", path, errors);
+  b.name = get_string(t, "name", path, errors);
+  b.description = get_string(t, "description", path, errors);
+  if (b.id.empty()) {
+    errors.push_back(toml_diag(path, t.source(), "a battery needs an 'id'"));
+  }
+  if (b.name.empty()) {
+    b.name = b.id;
+  }
+  const toml::node* n = t.get("instruments");
+  const toml::array* arr = n != nullptr ? n->as_array() : nullptr;
+  if (arr == nullptr) {
+    errors.push_back(toml_diag(path, n != nullptr ? n->source() : t.source(),
+                               "a battery needs 'instruments = [\"id\", ...]'"));
+  } else {
+    for (const auto& e : *arr) {
+      if (auto v = e.value<std::string>()) {
+        if (std::find(b.instruments.begin(), b.instruments.end(), *v) != b.instruments.end()) {
+          errors.push_back(
+              toml_diag(path, e.source(), fmt::format("instrument '{}' is listed twice", *v)));
+        }
+        b.instruments.push_back(*v);
+      } else {
+        errors.push_back(toml_diag(path, e.source(), "'instruments' must hold instrument ids"));
+      }
+    }
+    if (b.instruments.empty() && errors.empty()) {
+      errors.push_back(toml_diag(path, n->source(), "'instruments' is empty"));
+    }
+  }
+  if (!errors.empty()) {
+    throw DefinitionError(std::move(errors));
+  }
+  return b;
+}
+
+}  // namespace promkit
+
+// ---- outcome sets (paired-measure definitions for reports) ----------------------------------
+
+namespace promkit {
+namespace outcome_reading {
+
+[[noreturn]] void fail(const std::string& path, const toml::source_region& where,
+                       const std::string& message) {
+  Diagnostic d;
+  d.pos.path = path;
+  if (where.begin) {
+    d.pos.line = where.begin.line;
+    d.pos.column = where.begin.column;
+  }
+  d.message = message;
+  throw DefinitionError({d});
+}
+
+std::string need_string(const std::string& path, const toml::table& t, std::string_view key) {
+  const auto* n = t.get(key);
+  if (n == nullptr || !n->is_string()) {
+    fail(path, n != nullptr ? n->source() : t.source(), fmt::format("'{}' must be a string", key));
+  }
+  return std::string(**n->as_string());
+}
+
+std::vector<std::string> string_or_list(const std::string& path, const toml::node* n) {
+  std::vector<std::string> out;
+  if (n == nullptr) {
+    return out;
+  }
+  if (n->is_string()) {
+    out.emplace_back(**n->as_string());
+    return out;
+  }
+  if (const auto* arr = n->as_array()) {
+    for (const auto& e : *arr) {
+      if (!e.is_string()) {
+        fail(path, e.source(), "expected a string");
+      }
+      out.emplace_back(**e.as_string());
+    }
+    return out;
+  }
+  fail(path, n->source(), "expected a string or an array of strings");
+}
+
+void check_keys(const std::string& path, const toml::table& t,
+                std::initializer_list<std::string_view> known) {
+  for (auto&& [k, v] : t) {
+    const std::string_view key = k.str();
+    if (key.substr(0, 2) == "x_") {
+      continue;
+    }
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      fail(path, k.source(), fmt::format("unknown key '{}'", key));
+    }
+  }
+}
+
+}  // namespace outcome_reading
+
+PairedDefinition load_paired_definition(const std::string& path) {
+  using namespace outcome_reading;  // NOLINT(google-build-using-namespace)
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::string msg(e.description());
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    fail(path, e.source(), msg);
+  }
+  check_keys(path, doc,
+             {"schema", "id", "name", "kind", "min_paired", "improvement_excludes_deterioration",
+              "measures", "outcomes", "citations"});
+  PairedDefinition def;
+  def.path = path;
+  if (doc["schema"].value<int>().value_or(0) != 1) {
+    fail(path, doc.source(), "'schema' must be 1");
+  }
+  def.id = need_string(path, doc, "id");
+  def.name = need_string(path, doc, "name");
+  if (need_string(path, doc, "kind") != "paired") {
+    fail(path, doc["kind"].node()->source(), "'kind' must be \"paired\"");
+  }
+  def.min_paired = doc["min_paired"].value<int>().value_or(2);
+  def.improvement_excludes_deterioration =
+      doc["improvement_excludes_deterioration"].value<bool>().value_or(true);
+  const auto* measures = doc["measures"].as_array();
+  if (measures == nullptr || measures->size() != 2) {
+    fail(path, measures != nullptr ? measures->source() : doc.source(),
+         "'measures' must be an array of exactly two tables ([[measures]])");
+  }
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto* t = (*measures)[i].as_table();
+    if (t == nullptr) {
+      fail(path, (*measures)[i].source(), "a measure must be a table");
+    }
+    check_keys(path, *t, {"instrument", "role"});
+    (i == 0 ? def.first : def.second) = need_string(path, *t, "instrument");
+    (i == 0 ? def.first_role : def.second_role) = need_string(path, *t, "role");
+  }
+  if (const auto* outcomes = doc["outcomes"].as_array()) {
+    for (const auto& e : *outcomes) {
+      const auto* t = e.as_table();
+      if (t == nullptr) {
+        fail(path, e.source(), "an outcome must be a table");
+      }
+      check_keys(path, *t, {"id", "text", "cite", "confirmed"});
+      PairedDefinition::Outcome o;
+      o.id = need_string(path, *t, "id");
+      o.text = need_string(path, *t, "text");
+      o.cite = string_or_list(path, t->get("cite"));
+      o.confirmed = (*t)["confirmed"].value<bool>().value_or(false);
+      def.outcomes.push_back(std::move(o));
+    }
+  }
+  if (const auto* cites = doc["citations"].as_array()) {
+    for (const auto& e : *cites) {
+      const auto* t = e.as_table();
+      if (t == nullptr) {
+        fail(path, e.source(), "a citation must be a table");
+      }
+      check_keys(path, *t, {"id", "text", "url", "doi"});
+      Citation c;
+      c.id = need_string(path, *t, "id");
+      c.text = need_string(path, *t, "text");
+      c.url = (*t)["url"].value<std::string>().value_or("");
+      c.doi = (*t)["doi"].value<std::string>().value_or("");
+      def.citations.push_back(std::move(c));
+    }
+  }
+  for (const auto& o : def.outcomes) {
+    for (const auto& c : o.cite) {
+      const bool known = std::any_of(def.citations.begin(), def.citations.end(),
+                                     [&](const Citation& x) { return x.id == c; });
+      if (!known) {
+        fail(path, doc.source(),
+             fmt::format("outcome '{}' cites '{}', which is not in [[citations]]", o.id, c));
+      }
+    }
+  }
+  return def;
 }
 
 }  // namespace promkit

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""SIGKILL `promkit administer phq9` in a pseudo-terminal after the k-th answer (k = 1, 4, 9),
+then resume and check that every answer given before the kill is in the result.
+
+For each k: answer k items at the terminal, wait until the next screen appears (the answer is
+then synced to the journal), kill -9, check `--unfinished` lists the administration with k
+answers, then `--resume` (at the terminal for k = 4, piped for the others) answers the rest, and
+the --out result must hold all ten answers and equal `promkit score` on them.
+
+Usage: administer_kill_resume.py --bin PROMKIT --root SOURCE_DIR   (CTest: interactive.kill_resume)
+"""
+import argparse
+import fcntl
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Term:
+    """A child process on a pty: send lines, wait for text on its screen (ANSI stripped)."""
+
+    def __init__(self, argv, env, cols=100, rows=30):
+        pid, fd = pty.fork()
+        if pid == 0:
+            try:
+                os.execve(argv[0], argv, env)
+            finally:
+                os._exit(127)
+        self.pid, self.fd = pid, fd
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.raw = ""
+        self.mark = 0
+        self.status = None
+
+    def _read(self, timeout):
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        if not r:
+            return False
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            raise EOFError
+        self.raw += data.decode("utf-8", "replace")
+        return True
+
+    def text(self):
+        return ANSI.sub("", self.raw).replace("\r", "")
+
+    def expect(self, needle, timeout=10.0):
+        deadline = time.time() + timeout
+        while True:
+            t = self.text()
+            i = t.find(needle, self.mark)
+            if i >= 0:
+                self.mark = i + len(needle)
+                return
+            left = deadline - time.time()
+            if left <= 0:
+                raise AssertionError(f"timed out waiting for {needle!r}; screen tail:\n{t[-1500:]}")
+            try:
+                self._read(min(left, 0.5))
+            except EOFError:
+                raise AssertionError(f"process ended before {needle!r}; screen tail:\n{t[-1500:]}")
+
+    def send(self, line):
+        os.write(self.fd, (line + "\r").encode())
+
+    def wait(self, timeout=10.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                self._read(0.2)
+            except EOFError:
+                pass
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+                return os.waitstatus_to_exitcode(status)
+        self.kill()
+        raise AssertionError("process did not exit in time")
+
+    def kill(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def base_env(tmp, root):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    env.update(HOME=tmp, PROMKIT_STATE_DIR=os.path.join(tmp, "journals"),
+               PROMKIT_CONFIG=os.path.join(root, "config", "crisis.toml"), TERM="xterm",
+               LC_ALL="C.UTF-8")
+    env.pop("NO_COLOR", None)
+    env.pop("PROMKIT_PATH", None)
+    return env
+
+
+ANSWERS = [1, 2, 3, 0, 1, 2, 3, 0, 1, 2]  # item 9 = 1 raises the suicide_risk flag
+
+
+def run(argv, env, stdin_text=""):
+    return subprocess.run(argv, env=env, input=stdin_text, capture_output=True, text=True,
+                          timeout=60)
+
+
+def one(k, a, tmp):
+    env = base_env(tmp, a.root)
+    out = os.path.join(tmp, f"k{k}.json")
+    t = Term([a.bin, "administer", "phq9", "--out", out], env)
+    try:
+        for n in range(1, k + 1):
+            t.expect(f"question {n} of 10")
+            t.expect("Answer (")
+            t.send(str(ANSWERS[n - 1]))
+        # The next screen (or the flag banner after item 9) is drawn only after the answer was
+        # appended to the journal and synced.
+        t.expect("Press Enter to continue" if k == 9 else f"question {k + 1} of 10")
+    finally:
+        t.kill()  # SIGKILL: no handler runs
+    listed = run([a.bin, "administer", "--unfinished"], env)
+    assert listed.returncode == 0, listed.stderr
+    lines = [l for l in listed.stdout.splitlines()[1:] if l.strip()]
+    assert len(lines) == 1, listed.stdout
+    assert re.search(rf"\bphq9\s+{k}\b", lines[0]), lines[0]
+    if k == 9:
+        assert "FLAG RAISED: phq9.suicide_risk" in lines[0], lines[0]
+    rest = ANSWERS[k:]
+    if k == 4:
+        t = Term([a.bin, "administer", "--resume"], env)
+        try:
+            t.expect(f"{k} answers given")
+            for n in range(k + 1, 11):
+                t.expect(f"question {n} of 10")
+                t.expect("Answer (")
+                t.send(str(ANSWERS[n - 1]))
+                if n == 9:
+                    t.expect("Press Enter to continue")
+                    t.send("")
+            t.expect("Review")
+            t.expect("Type c to confirm")
+            t.send("c")
+            rc = t.wait()
+        except BaseException:
+            t.kill()
+            raise
+        assert rc == 0, f"resume exit status {rc}"
+    else:
+        r = run([a.bin, "administer", "--resume"], env, "".join(f"{x}\n" for x in rest))
+        assert r.returncode == 0, f"resume: {r.returncode} {r.stderr}"
+        if k == 9:
+            assert "URGENT: PHQ-9 (suicide_risk)" in r.stderr, "flag not shown again on resume"
+    with open(out, encoding="utf-8") as f:
+        record = json.load(f)
+    codes = [item["code"] for item in record["results"][0]["items"]]
+    assert codes == ANSWERS, f"k={k}: answers {codes}, expected {ANSWERS}"
+    expected = json.loads(run([a.bin, "score", "-i", "phq9", "--answers",
+                               ",".join(map(str, ANSWERS)), "--format", "json"], env).stdout)
+    assert record["results"][0] == expected, f"k={k}: result differs from promkit score"
+    assert [f["id"] for f in record["flags"]] == ["suicide_risk"]
+    assert os.listdir(env["PROMKIT_STATE_DIR"]) == [], "journal left after completion"
+    print(f"kill after answer {k}: resumed, all {len(ANSWERS)} answers present")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--root", required=True)
+    a = ap.parse_args()
+    for k in (1, 4, 9):
+        tmp = tempfile.mkdtemp(prefix=f"promkit-kill{k}-")
+        try:
+            one(k, a, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("interactive.kill_resume: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
