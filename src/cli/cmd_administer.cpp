@@ -551,11 +551,11 @@ void register_administer(CLI::App& app, Runner& run, Io& io, const Globals& glob
       "Piped (stdin not a terminal): one answer per line, in the order asked; a blank line skips.\n"
       "Exit status: 0 completed or saved, 3 an invalid answer or input ended early (piped),\n"
       "1 failure, 2 usage error.\n\n"
-      "Examples:\n"
-      "  promkit administer phq9 --client C042 --out phq9-C042.json\n"
+      "Examples (ID: an instrument id from 'promkit list'):\n"
+      "  promkit administer ID --client C042 --out C042.json\n"
       "  promkit administer --battery intake --client C042 --out intake-C042.json\n"
-      "  promkit administer gad7 --mode client --plain --out gad7.json\n"
-      "  printf '1\\n2\\n0\\n1\\n0\\n0\\n1\\n' | promkit administer gad7 --out gad7.json\n"
+      "  promkit administer ID2 --mode client --plain --out out.json\n"
+      "  printf '1\\n2\\n0\\n1\\n0\\n0\\n1\\n' | promkit administer ID2 --out out.json\n"
       "  promkit administer --unfinished\n"
       "  promkit administer --resume");
   sub->callback([opt, &run, &io, &globals] {

@@ -94,7 +94,7 @@ void register_list(CLI::App& app, Runner& run, Io& io, const Globals& globals) {
       "item text is included or the definition is scoring-only (text comes from an\n"
       "overlay). A definition that does not load is reported on stderr and makes the exit\n"
       "status 1.\n\n"
-      "Examples:\n"
+      "Examples (ID: an instrument id from 'promkit list'):\n"
       "  promkit list\n"
       "  promkit list --format json\n"
       "  promkit --instruments ./clinic-instruments list");

@@ -167,10 +167,10 @@ void register_report(CLI::App& app, Runner& run, Io& io, const Globals& globals)
                   "Clients charted per instrument in html (default 12)")
       ->type_name("N");
   sub->footer(
-      "Examples:\n"
+      "Examples (ID: an instrument id from 'promkit list'):\n"
       "  promkit report --store clinic.db\n"
       "  promkit report --store clinic.db --format html -o report.html\n"
-      "  promkit report --store clinic.db --instrument phq9 --from 2024-01-01 --to 2024-06-30\n"
+      "  promkit report --store clinic.db --instrument ID --from 2024-01-01 --to 2024-06-30\n"
       "  promkit report --store clinic.db --client C0001 --format html -o C0001.html\n"
       "  promkit report --store clinic.db --format csv > outcomes.csv");
   sub->callback([opt, &run, &io, &globals] {

@@ -316,7 +316,7 @@ void register_score(CLI::App& app, Runner& run, Io& io, const Globals& globals) 
       ->allow_extra_args(false);
   sub->add_option("-a,--answers", opt->answers,
                   "Score one response: answers in item order (2,2,2,2,1,1,2,0,0; an empty place "
-                  "is missing) or item=answer pairs (phq9_1=2,phq9_9=0; an item left out is "
+                  "is missing) or item=answer pairs (ID_1=2,ID_9=0; an item left out is "
                   "missing). An answer is an option's code or its label; quote labels with commas")
       ->type_name("LIST")
       ->each([opt](const std::string&) { opt->have_answers = true; });
@@ -387,13 +387,13 @@ void register_score(CLI::App& app, Runner& run, Io& io, const Globals& globals) 
       "codes or labels) | skipped (batch: nothing of this instrument answered in the row).\n"
       "Exit status: 0 all scored, 3 some answers or rows invalid (all other rows are still\n"
       "written), 1 failure, 2 usage error.\n\n"
-      "Examples:\n"
-      "  promkit score -i phq9 --answers 2,2,2,2,1,1,2,0,0\n"
-      "  promkit score -i phq9 --answers 'phq9_1=2,phq9_2=Several days' --format json\n"
-      "  promkit score -i auditc --answers 2,1,0 --context sex=female\n"
-      "  promkit score -i phq9 -i gad7 export.csv -o scored.csv --errors errors.csv --alerts "
+      "Examples (ID: an instrument id from 'promkit list'):\n"
+      "  promkit score -i ID --answers 2,2,2,2,1,1,2,0,0\n"
+      "  promkit score -i ID --answers 'ID_1=2,ID_2=Several days' --format json\n"
+      "  promkit score -i ID --answers 2,1,0 --context sex=female\n"
+      "  promkit score -i ID -i ID2 export.csv -o scored.csv --errors errors.csv --alerts "
       "alerts.csv\n"
-      "  promkit score -i auditc --context-column sex=gender --missing 7=refused,9=dont_know "
+      "  promkit score -i ID --context-column sex=gender --missing 7=refused,9=dont_know "
       "export.csv");
   sub->callback([opt, &run, &io, &globals] {
     run = [opt, &io, &globals] { return run_score(*opt, io, globals); };

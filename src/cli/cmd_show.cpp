@@ -36,9 +36,9 @@ void register_show(CLI::App& app, Runner& run, Io& io, const Globals& globals) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   sub->footer(
-      "Examples:\n"
-      "  promkit show phq9\n"
-      "  promkit show auditc --format json\n"
+      "Examples (ID: an instrument id from 'promkit list'):\n"
+      "  promkit show ID\n"
+      "  promkit show ID --format json\n"
       "  promkit show ./my-scale.toml");
   sub->callback([opt, &run, &io, &globals] {
     run = [opt, &io, &globals] { return run_show(*opt, io, globals); };

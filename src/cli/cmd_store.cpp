@@ -50,7 +50,7 @@ std::string env(const char* name) {
   return v != nullptr ? std::string(v) : std::string();
 }
 
-// Is `key` the column of item n of instrument `ins` (e.g. phq9_3)?
+// Is `key` the column of item n of instrument `ins` (<id>_<n>)?
 bool is_item_column(std::string_view key, std::string_view ins) {
   if (key.size() <= ins.size() + 1 || key.substr(0, ins.size()) != ins || key[ins.size()] != '_') {
     return false;
@@ -762,10 +762,10 @@ void register_store(CLI::App& app, Runner& run, Io& io, const Globals& globals) 
                    "else ~/.local/share/promkit/promkit.db)")
       ->type_name("FILE");
   store->footer(
-      "Examples:\n"
+      "Examples (ID: an instrument id from 'promkit list'):\n"
       "  promkit store --store clinic.db import scored.ndjson\n"
-      "  promkit store --store clinic.db import -i phq9 -i gad7 export.csv\n"
-      "  promkit store --store clinic.db list --instrument phq9\n"
+      "  promkit store --store clinic.db import -i ID -i ID2 export.csv\n"
+      "  promkit store --store clinic.db list --instrument ID\n"
       "  promkit store --store clinic.db show C0001\n"
       "  promkit store --store clinic.db export --format ndjson");
   store->fallthrough();

@@ -107,8 +107,8 @@ void register_validate(CLI::App& app, Runner& run, Io& io, const Globals& /*glob
   sub->footer(
       "Every problem is reported as FILE:LINE:COLUMN: error: MESSAGE on stderr; one line per\n"
       "definition (ok / FAILED) goes to stdout. Exit status 1 if any definition fails.\n\n"
-      "Examples:\n"
-      "  promkit validate instruments/phq9.toml\n"
+      "Examples (ID: an instrument id from 'promkit list'):\n"
+      "  promkit validate instruments/ID.toml\n"
       "  promkit validate my-instruments/ --strict");
   sub->callback([opt, &run, &io] { run = [opt, &io] { return run_validate(*opt, io); }; });
 }

@@ -66,10 +66,10 @@ int main(int argc, char** argv) {
       ->type_name("FILE")
       ->allow_extra_args(false);
   app.footer(
-      "Examples:\n"
+      "Examples (ID: an instrument id from 'promkit list'):\n"
       "  promkit list\n"
-      "  promkit show gad7\n"
-      "  promkit score --instrument gad7 --answers 1,1,1,1,0,1,2\n"
+      "  promkit show ID2\n"
+      "  promkit score --instrument ID2 --answers 1,1,1,1,0,1,2\n"
       "  promkit validate my-instruments/\n\n"
       "Exit status: 0 ok, 1 failure, 2 usage error, 3 invalid answers.\n"
       "Run 'promkit COMMAND --help' for a command's options.");

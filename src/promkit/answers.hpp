@@ -58,7 +58,7 @@ struct ParsedAnswer {
 
 // Reads an answer list for one administration: either answers in item order
 // ("2,2,2,2,1,1,2,0,0"; an empty place is missing; fewer answers than items leaves the rest
-// missing) or item=answer pairs ("phq9_1=2,phq9_9=Not at all"; an item left out is missing).
+// missing) or item=answer pairs ("x_1=2,x_9=Not at all"; an item left out is missing).
 // Values may be quoted ("Yes, during the last year"). A value that is not an answer to its item
 // is kept as an invalid answer (the engine marks it Invalid) with its reason in `errors`; a list
 // that cannot be read at all (unknown item, too many answers) throws DataError.

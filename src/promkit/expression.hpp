@@ -9,7 +9,7 @@
 // context variable, and compiles to the index of that value in the variable's declared list.
 //
 // Expressions are compiled once, when a definition is loaded, into a flat postfix program; lists
-// (`phq9_1..phq9_9`, `[a, b]`) are expanded at compile time, so evaluation never allocates.
+// (`x_1..x_9`, `[a, b]`) are expanded at compile time, so evaluation never allocates.
 
 #include <cstddef>
 #include <cstdint>

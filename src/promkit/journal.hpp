@@ -2,9 +2,9 @@
 // The administration journal: an append-only file of JSON lines, one per event, each synced to
 // disk (fsync) before the next question is asked, so that Ctrl-C, a closed terminal or kill -9
 // loses nothing. The first line is the header (who, what, when); then events:
-//   {"t":"answer","item":"phq9_1","code":2}     an answer (the last one for an item wins)
-//   {"t":"skip","item":"phq9_3"}                 the respondent skipped the item
-//   {"t":"flag","instrument":"phq9","flag":"suicide_risk"}   a critical flag was shown
+//   {"t":"answer","item":"x_1","code":2}        an answer (the last one for an item wins)
+//   {"t":"skip","item":"x_3"}                    the respondent skipped the item
+//   {"t":"flag","instrument":"x","flag":"some_flag"}   a critical flag was shown
 //   {"t":"confirm"}                              the review was confirmed: ready to write out
 // A completed administration's journal is removed once its result is safely written.
 
@@ -100,7 +100,7 @@ struct JournalSummary {
   JournalHeader header;
   int answers = 0;  // answer and skip events
   bool confirmed = false;
-  std::vector<std::string> flags;  // critical flags shown ("phq9.suicide_risk")
+  std::vector<std::string> flags;  // critical flags shown ("<instrument>.<flag>")
   bool readable = true;
   std::string problem;  // why not readable
 };

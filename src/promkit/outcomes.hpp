@@ -27,7 +27,7 @@ struct BandInfo {
 // What the analytics need from one scale of a definition.
 struct OutcomeParams {
   std::string instrument_id;
-  std::string instrument_name;  // short name, e.g. "PHQ-9"
+  std::string instrument_name;  // short name, as the definition gives it
   std::string instrument_version;
   std::string scale_id;
   std::string scale_name;

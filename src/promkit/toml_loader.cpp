@@ -501,7 +501,7 @@ void Loader::read_metadata(Reader& root) {
     if (!is_instrument_id(*id)) {
       error(root.get("id")->source(),
             fmt::format("instrument id '{}' must be lowercase letters and digits, starting with a "
-                        "letter (e.g. phq9)",
+                        "letter (e.g. dep9)",
                         *id));
     }
     ins_.id = *id;
