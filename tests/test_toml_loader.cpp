@@ -1,5 +1,8 @@
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -698,5 +701,27 @@ TEST_SUITE("toml_loader") {
     CHECK(promkit::format_diagnostic(d) == "a.toml:3:7: warning: one\\ntwo");
     const Diagnostic e{promkit::SourcePos{"a.toml", 0, 0}, Severity::Error, "bad"};
     CHECK(promkit::format_diagnostic(e) == "a.toml: error: bad");
+  }
+}
+
+TEST_SUITE("toml_loader") {
+  // Inputs the fuzzers once crashed on (tests/data/fuzz_regressions/): each must be rejected with
+  // a DefinitionError, never crash.
+  TEST_CASE("Fuzzer regressions load as definition errors and never crash") {
+    namespace fs = std::filesystem;
+    int seen = 0;
+    for (const auto& entry : fs::directory_iterator(PROMKIT_TEST_DATA "/fuzz_regressions")) {
+      if (entry.path().filename().string().rfind("definition_", 0) != 0) {
+        continue;
+      }
+      ++seen;
+      INFO(entry.path().string());
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::stringstream buf;
+      buf << in.rdbuf();
+      CHECK_THROWS_AS((void)promkit::load_instrument(buf.str(), "regression.toml"),
+                      promkit::DefinitionError);
+    }
+    CHECK(seen >= 1);
   }
 }

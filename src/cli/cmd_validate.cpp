@@ -43,13 +43,40 @@ std::vector<std::string> expand(const std::vector<std::string>& paths) {
   return out;
 }
 
-int run_validate(const ValidateOptions& opt, Io& io) {
+// An overlay (<name>.overlay.toml): it must load and fit the instrument it names.
+bool validate_overlay(const std::string& file, Io& io, const Globals& globals) {
+  try {
+    const Overlay ov = load_overlay_file(file);
+    Registry registry = globals.registry(io);
+    Instrument ins = *registry.get(ov.instrument_id);
+    apply_overlay(ins, ov);
+    fmt::print(io.out, "{}: ok (overlay for {} {}, {} items)\n", file, ins.id, ins.version,
+               ov.items.size());
+    return true;
+  } catch (const DefinitionError& e) {
+    for (const auto& d : e.diagnostics()) {
+      fmt::print(io.err, "{}\n", format_diagnostic(d));
+    }
+  } catch (const UsageError& e) {
+    fmt::print(io.err, "{}: error: {}\n", file, e.what());
+  }
+  fmt::print(io.out, "{}: FAILED (overlay)\n", file);
+  return false;
+}
+
+int run_validate(const ValidateOptions& opt, Io& io, const Globals& globals) {
   const auto files = expand(opt.paths);
   if (files.empty()) {
     throw UsageError("no .toml files to validate");
   }
   int bad = 0;
   for (const auto& file : files) {
+    constexpr std::string_view kOverlay = ".overlay.toml";
+    if (file.size() > kOverlay.size() &&
+        file.compare(file.size() - kOverlay.size(), kOverlay.size(), kOverlay) == 0) {
+      bad += validate_overlay(file, io, globals) ? 0 : 1;
+      continue;
+    }
     try {
       LoadResult loaded = load_instrument_file(file);
       const Instrument& ins = loaded.instrument;
@@ -96,7 +123,7 @@ int run_validate(const ValidateOptions& opt, Io& io) {
 
 }  // namespace
 
-void register_validate(CLI::App& app, Runner& run, Io& io, const Globals& /*globals*/) {
+void register_validate(CLI::App& app, Runner& run, Io& io, const Globals& globals) {
   auto opt = std::make_shared<ValidateOptions>();
   CLI::App* sub = app.add_subcommand(
       "validate", "Check instrument definitions and run their reference vectors");
@@ -110,7 +137,9 @@ void register_validate(CLI::App& app, Runner& run, Io& io, const Globals& /*glob
       "Examples (ID: an instrument id from 'promkit list'):\n"
       "  promkit validate instruments/ID.toml\n"
       "  promkit validate my-instruments/ --strict");
-  sub->callback([opt, &run, &io] { run = [opt, &io] { return run_validate(*opt, io); }; });
+  sub->callback([opt, &run, &io, &globals] {
+    run = [opt, &io, &globals] { return run_validate(*opt, io, globals); };
+  });
 }
 
 }  // namespace promkit::cli

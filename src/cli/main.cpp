@@ -68,10 +68,10 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples (ID: an instrument id from 'promkit list'):\n"
       "  promkit list\n"
-      "  promkit show ID2\n"
-      "  promkit score --instrument ID2 --answers 1,1,1,1,0,1,2\n"
+      "  promkit show ID\n"
+      "  promkit score --instrument ID --answers 1,1,1,1,0,1,2\n"
       "  promkit validate my-instruments/\n\n"
-      "Exit status: 0 ok, 1 failure, 2 usage error, 3 invalid answers.\n"
+      "Exit status: 0 ok, 1 failure, 2 usage error, 3 invalid data (answers or rows).\n"
       "Run 'promkit COMMAND --help' for a command's options.");
 
   promkit::cli::Runner run;

@@ -201,8 +201,20 @@ std::shared_ptr<const Instrument> Registry::with_overlay(std::shared_ptr<const I
       candidates.push_back(f);
     }
   }
-  for (const auto& file : candidates) {
-    Overlay ov = load_overlay_file(file);
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    const std::string& file = candidates[k];
+    Overlay ov;
+    try {
+      ov = load_overlay_file(file);
+    } catch (const DefinitionError&) {
+      // An overlay named with --overlay must load; a broken one found in a search directory
+      // belongs to some instrument we cannot tell, so it must not stop every other one
+      // ('promkit validate' reports it).
+      if (k < overlays_.size()) {
+        throw;
+      }
+      continue;
+    }
     if (ov.instrument_id != ins->id) {
       continue;
     }

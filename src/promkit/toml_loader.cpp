@@ -91,6 +91,11 @@ class Reader {
     known_.emplace(key);
     return table_.get(key);
   }
+  // Where to point an error about `key`: the value if present, else the table itself.
+  [[nodiscard]] toml::source_region at(std::string_view key) {
+    const toml::node* n = get(key);
+    return n != nullptr ? n->source() : table_.source();
+  }
   std::optional<std::string> string(std::string_view key, bool required = false);
   std::optional<double> number(std::string_view key, bool required = false);
   std::optional<std::int64_t> integer(std::string_view key, bool required = false);
@@ -492,14 +497,13 @@ std::optional<Program> Loader::compile(const toml::node& node, const std::string
 void Loader::read_metadata(Reader& root) {
   auto schema = root.integer("schema", true);
   if (schema && *schema != kSchemaVersion) {
-    error(root.get("schema")->source(),
-          fmt::format("unsupported schema {}: this promkit reads schema {}", *schema,
-                      kSchemaVersion));
+    error(root.at("schema"), fmt::format("unsupported schema {}: this promkit reads schema {}",
+                                         *schema, kSchemaVersion));
   }
   auto id = root.string("id", true);
   if (id) {
     if (!is_instrument_id(*id)) {
-      error(root.get("id")->source(),
+      error(root.at("id"),
             fmt::format("instrument id '{}' must be lowercase letters and digits, starting with a "
                         "letter (e.g. dep9)",
                         *id));
@@ -511,7 +515,7 @@ void Loader::read_metadata(Reader& root) {
   auto version = root.string("version", true);
   if (version) {
     if (version->empty()) {
-      error(root.get("version")->source(), "'version' must not be empty");
+      error(root.at("version"), "'version' must not be empty");
     }
     ins_.version = *version;
   }
@@ -557,11 +561,11 @@ void Loader::read_citations(const toml::array* arr) {
     c.pos = pos(node.source());
     c.id = r.string("id", true).value_or("");
     if (!c.id.empty() && !is_plain_id(c.id)) {
-      error(r.get("id")->source(),
+      error(r.at("id"),
             fmt::format("citation id '{}' must be lowercase letters, digits and '_'", c.id));
     }
     if (ins_.citation(c.id) != nullptr) {
-      error(r.get("id")->source(), fmt::format("duplicate citation id '{}'", c.id));
+      error(r.at("id"), fmt::format("duplicate citation id '{}'", c.id));
     }
     c.text = r.string("text", true).value_or("");
     c.doi = r.string("doi").value_or("");
@@ -585,25 +589,24 @@ void Loader::read_context(const toml::array* arr) {
     ContextVar v;
     v.id = r.string("id", true).value_or("");
     if (!v.id.empty() && !is_plain_id(v.id)) {
-      error(r.get("id")->source(),
+      error(r.at("id"),
             fmt::format("context id '{}' must be lowercase letters, digits and '_'", v.id));
     }
     if (ins_.context_index(v.id) >= 0) {
-      error(r.get("id")->source(), fmt::format("duplicate context variable '{}'", v.id));
+      error(r.at("id"), fmt::format("duplicate context variable '{}'", v.id));
     }
     v.values = r.strings("values", true);
     std::set<std::string> seen;
     for (const auto& val : v.values) {
       if (!seen.insert(val).second) {
-        error(r.get("values")->source(),
-              fmt::format("duplicate value '{}' in context '{}'", val, v.id));
+        error(r.at("values"), fmt::format("duplicate value '{}' in context '{}'", val, v.id));
       }
       if (val.empty()) {
-        error(r.get("values")->source(), fmt::format("empty value in context '{}'", v.id));
+        error(r.at("values"), fmt::format("empty value in context '{}'", v.id));
       }
     }
     if (v.values.empty() && r.table().get("values") != nullptr) {
-      error(r.get("values")->source(), fmt::format("context '{}' needs at least one value", v.id));
+      error(r.at("values"), fmt::format("context '{}' needs at least one value", v.id));
     }
     v.description = r.string("description").value_or("");
     r.finish();
@@ -637,7 +640,7 @@ std::vector<ResponseOption> Loader::read_options(const toml::array& arr, const s
     o.loinc = r.string("loinc").value_or("");
     r.finish();
     if (code && !codes.insert(o.code).second) {
-      error(r.get("code")->source(), fmt::format("duplicate code {} in {}", fmt_num(o.code), what));
+      error(r.at("code"), fmt::format("duplicate code {} in {}", fmt_num(o.code), what));
     }
     std::vector<std::string> names = o.aliases;
     names.push_back(o.label);
@@ -674,11 +677,11 @@ void Loader::read_option_sets(const toml::array* arr) {
     Reader r(*this, *node.as_table(), "an option set");
     auto id = r.string("id", true).value_or("");
     if (!id.empty() && !is_plain_id(id)) {
-      error(r.get("id")->source(),
+      error(r.at("id"),
             fmt::format("option set id '{}' must be lowercase letters, digits and '_'", id));
     }
     if (option_sets_.count(id) != 0) {
-      error(r.get("id")->source(), fmt::format("duplicate option set '{}'", id));
+      error(r.at("id"), fmt::format("duplicate option set '{}'", id));
     }
     const toml::array* opts = r.array("options", true);
     std::vector<ResponseOption> options;
@@ -726,19 +729,19 @@ void Loader::read_items(const toml::array* arr) {
         ok = ok && it.id[prefix.size()] != '0';
       }
       if (!ok) {
-        error(r.get("id")->source(),
+        error(r.at("id"),
               fmt::format("item id '{}' must be the instrument id, '_' and the item's number "
                           "(e.g. {}1)",
                           it.id, prefix));
       } else if (!numbers.insert(number).second) {
-        error(r.get("id")->source(), fmt::format("duplicate item id '{}'", it.id));
+        error(r.at("id"), fmt::format("duplicate item id '{}'", it.id));
       }
       it.number = number;
     }
     auto text = rr.string("text");
     if (text) {
       if (!ins_.licence.text_allowed) {
-        error(rr.get("text")->source(),
+        error(rr.at("text"),
               fmt::format("item '{}' has text but the licence does not allow shipping item text "
                           "(text_allowed = false): scoring-only definitions carry no wording",
                           it.id));
@@ -756,7 +759,7 @@ void Loader::read_items(const toml::array* arr) {
     } else if (type == "number") {
       it.type = ItemType::Number;
     } else {
-      error(rr.get("type")->source(),
+      error(rr.at("type"),
             fmt::format("item '{}': type must be \"choice\" or \"number\", found \"{}\"", it.id,
                         type));
     }
@@ -812,15 +815,14 @@ void Loader::read_items(const toml::array* arr) {
         error(n->source(), fmt::format("number item '{}' cannot have options", it.id));
       }
       if (reverse) {
-        error(rr.get("reverse")->source(),
-              fmt::format("number item '{}' cannot be reversed", it.id));
+        error(rr.at("reverse"), fmt::format("number item '{}' cannot be reversed", it.id));
       }
       auto mn = rr.number("min", true);
       auto mx = rr.number("max", true);
       it.min = mn.value_or(0);
       it.max = mx.value_or(0);
       if (mn && mx && *mn > *mx) {
-        error(rr.get("max")->source(),
+        error(rr.at("max"),
               fmt::format("item '{}': max {} is below min {}", it.id, fmt_num(*mx), fmt_num(*mn)));
       }
       it.integer = rr.boolean("integer").value_or(true);
@@ -839,7 +841,7 @@ void Loader::read_items(const toml::array* arr) {
           auto reason = sr.string("missing");
           if (reason) {
             if (!parse_missing_reason(*reason)) {
-              error(sr.get("missing")->source(),
+              error(sr.at("missing"),
                     fmt::format("unknown missing reason '{}' (expected one of: {})", *reason,
                                 missing_reason_names()));
             }
@@ -851,12 +853,12 @@ void Loader::read_items(const toml::array* arr) {
                                            it.id));
           }
           if (sc.value && (*sc.value < it.min || *sc.value > it.max)) {
-            error(sr.get("value")->source(),
+            error(sr.at("value"),
                   fmt::format("special value {} of item '{}' is outside its range {} to {}",
                               fmt_num(*sc.value), it.id, fmt_num(it.min), fmt_num(it.max)));
           }
           if (sc.code >= it.min && sc.code <= it.max) {
-            error(sr.get("code")->source(),
+            error(sr.at("code"),
                   fmt::format("special code {} of item '{}' lies inside the item's range {} to {}, "
                               "so it would be ambiguous",
                               fmt_num(sc.code), it.id, fmt_num(it.min), fmt_num(it.max)));
@@ -880,16 +882,16 @@ void Loader::read_items(const toml::array* arr) {
     it.if_skipped = rr.number("if_skipped");
     if (it.if_skipped) {
       if (!rr.table().get("enable_when")) {
-        error(rr.get("if_skipped")->source(),
+        error(rr.at("if_skipped"),
               fmt::format("item '{}' has 'if_skipped' but no 'enable_when'", it.id));
       } else if (it.type == ItemType::Choice && it.option_by_code(*it.if_skipped) == nullptr &&
                  !it.options.empty()) {
-        error(rr.get("if_skipped")->source(),
+        error(rr.at("if_skipped"),
               fmt::format("'if_skipped' of item '{}' is {}, which is not one of its codes", it.id,
                           fmt_num(*it.if_skipped)));
       } else if (it.type == ItemType::Number &&
                  (*it.if_skipped < it.min || *it.if_skipped > it.max)) {
-        error(rr.get("if_skipped")->source(),
+        error(rr.at("if_skipped"),
               fmt::format("'if_skipped' of item '{}' is outside its range", it.id));
       }
     }
@@ -1037,11 +1039,11 @@ void Loader::read_scales(const toml::array* arr) {
     Reader r(*this, t, fmt::format("scale '{}'", s.id));
     s.id = r.string("id", true).value_or("");
     if (!s.id.empty() && !is_plain_id(s.id)) {
-      error(r.get("id")->source(),
+      error(r.at("id"),
             fmt::format("scale id '{}' must be lowercase letters, digits and '_'", s.id));
     }
     if (ins_.scale_index(s.id) >= 0) {
-      error(r.get("id")->source(), fmt::format("duplicate scale id '{}'", s.id));
+      error(r.at("id"), fmt::format("duplicate scale id '{}'", s.id));
     }
     s.name = r.string("name", true).value_or("");
     s.description = r.string("description").value_or("");
@@ -1141,9 +1143,9 @@ void Loader::read_scales(const toml::array* arr) {
         }
       }
       if (!ok && t.get("where")) {
-        error(r.get("where")->source(), fmt::format("'where' of scale '{}' must be a comparison "
-                                                    "and a number, like \">= 2\"",
-                                                    s.id));
+        error(r.at("where"), fmt::format("'where' of scale '{}' must be a comparison "
+                                         "and a number, like \">= 2\"",
+                                         s.id));
       }
     } else if (const toml::node* n = r.get("where")) {
       error(n->source(), fmt::format("'where' applies to count scales only (scale '{}')", s.id));
@@ -1174,7 +1176,7 @@ void Loader::read_scales(const toml::array* arr) {
       if (src) {
         s.source = ins_.scale_index(*src);
         if (s.source < 0) {
-          error(r.get("source")->source(),
+          error(r.at("source"),
                 fmt::format("scale '{}' takes its value from scale '{}', which is not defined "
                             "before it",
                             s.id, *src));
@@ -1245,8 +1247,7 @@ void Loader::read_scales(const toml::array* arr) {
     s.cap_min = r.number("cap_min");
     s.cap_max = r.number("cap_max");
     if (s.cap_min && s.cap_max && *s.cap_min > *s.cap_max) {
-      error(r.get("cap_max")->source(),
-            fmt::format("cap_max of scale '{}' is below cap_min", s.id));
+      error(r.at("cap_max"), fmt::format("cap_max of scale '{}' is below cap_min", s.id));
     }
     // missing-data rule
     if (const toml::table* mt = r.subtable("missing")) {
@@ -1254,10 +1255,10 @@ void Loader::read_scales(const toml::array* arr) {
       auto allow = mr.integer("allow", true);
       if (allow) {
         if (*allow < 0) {
-          error(mr.get("allow")->source(), "'allow' cannot be negative");
+          error(mr.at("allow"), "'allow' cannot be negative");
         } else if (item_method && static_cast<std::size_t>(*allow) >= s.items.size() &&
                    !s.items.empty()) {
-          error(mr.get("allow")->source(),
+          error(mr.at("allow"),
                 fmt::format("scale '{}' has {} items: 'allow' must be smaller than that", s.id,
                             s.items.size()));
         }
@@ -1267,7 +1268,7 @@ void Loader::read_scales(const toml::array* arr) {
       if (mm == "prorate" || mm == "mean") {
         s.missing.prorate = true;
       } else {
-        error(mr.get("method")->source(),
+        error(mr.at("method"),
               fmt::format("unknown missing-data method '{}' (expected prorate, or mean for mean "
                           "scales)",
                           mm));
@@ -1289,7 +1290,7 @@ void Loader::read_scales(const toml::array* arr) {
       if (auto f = kRound.find(*rs); f != kRound.end()) {
         s.rounding = f->second;
       } else {
-        error(r.get("rounding")->source(),
+        error(r.at("rounding"),
               fmt::format("unknown rounding '{}' (expected none, half_up, half_even, half_down, "
                           "down or up)",
                           *rs));
@@ -1297,7 +1298,7 @@ void Loader::read_scales(const toml::array* arr) {
     }
     if (auto d = r.integer("digits")) {
       if (*d < 0 || *d > 6) {
-        error(r.get("digits")->source(), "'digits' must be between 0 and 6");
+        error(r.at("digits"), "'digits' must be between 0 and 6");
       } else {
         s.digits = static_cast<int>(*d);
       }
@@ -1311,7 +1312,7 @@ void Loader::read_scales(const toml::array* arr) {
       } else if (*dir == "higher_is_better") {
         s.direction = Direction::HigherIsBetter;
       } else {
-        error(r.get("direction")->source(),
+        error(r.at("direction"),
               fmt::format("direction must be \"higher_is_worse\" or \"higher_is_better\", found "
                           "\"{}\"",
                           *dir));
@@ -1336,7 +1337,7 @@ void Loader::read_scales(const toml::array* arr) {
         error(rc->source(), "'reliable_change' needs both 'reliability' and 'sd'");
       }
       if (v.reliability && (*v.reliability <= 0 || *v.reliability >= 1)) {
-        error(rr.get("reliability")->source(), "'reliability' must lie between 0 and 1");
+        error(rr.at("reliability"), "'reliability' must lie between 0 and 1");
       }
       if ((v.threshold && *v.threshold <= 0) || (v.sd && *v.sd <= 0)) {
         error(rc->source(), "reliable-change 'threshold' and 'sd' must be positive");
@@ -1389,13 +1390,13 @@ void Loader::read_interpretations(Scale& scale, const toml::array* arr) {
     Reader r(*this, *node.as_table(), fmt::format("an interpretation of scale '{}'", scale.id));
     in.id = r.string("id", true).value_or("");
     if (!in.id.empty() && !is_plain_id(in.id)) {
-      error(r.get("id")->source(), fmt::format("interpretation id '{}' must be lowercase letters, "
-                                               "digits and '_'",
-                                               in.id));
+      error(r.at("id"), fmt::format("interpretation id '{}' must be lowercase letters, "
+                                    "digits and '_'",
+                                    in.id));
     }
     for (const auto& other : scale.interpretations) {
       if (other.id == in.id) {
-        error(r.get("id")->source(),
+        error(r.at("id"),
               fmt::format("duplicate interpretation '{}' in scale '{}'", in.id, scale.id));
       }
     }
@@ -1416,10 +1417,9 @@ void Loader::read_interpretations(Scale& scale, const toml::array* arr) {
         Reader br(*this, *bn.as_table(), fmt::format("a band of scale '{}' ({})", scale.id, in.id));
         b.id = br.string("id", true).value_or("");
         if (!b.id.empty() && (!is_plain_id(b.id) || b.id == "none")) {
-          error(br.get("id")->source(),
-                fmt::format("band id '{}' must be lowercase letters, digits "
-                            "and '_' (and not 'none')",
-                            b.id));
+          error(br.at("id"), fmt::format("band id '{}' must be lowercase letters, digits "
+                                         "and '_' (and not 'none')",
+                                         b.id));
         }
         b.label = br.string("label", true).value_or("");
         auto mn = br.number("min", true);
@@ -1619,12 +1619,12 @@ void Loader::read_rules(const toml::array* arr) {
     Reader r(*this, *node.as_table(), "a rule");
     ru.id = r.string("id", true).value_or("");
     if (!ru.id.empty() && !is_plain_id(ru.id)) {
-      error(r.get("id")->source(),
+      error(r.at("id"),
             fmt::format("rule id '{}' must be lowercase letters, digits and '_'", ru.id));
     }
     if (std::any_of(ins_.rules.begin(), ins_.rules.end(),
                     [&](const Rule& o) { return o.id == ru.id; })) {
-      error(r.get("id")->source(), fmt::format("duplicate rule id '{}'", ru.id));
+      error(r.at("id"), fmt::format("duplicate rule id '{}'", ru.id));
     }
     ru.name = r.string("name", true).value_or("");
     symbols.visible_rules = static_cast<int>(ins_.rules.size());
@@ -1632,7 +1632,7 @@ void Loader::read_rules(const toml::array* arr) {
       auto prog = compile(*r.get("expression"), *ex, symbols, fmt::format("rule '{}'", ru.id));
       if (prog) {
         if (!prog->is_boolean()) {
-          error(r.get("expression")->source(),
+          error(r.at("expression"),
                 fmt::format("rule '{}' must be a yes/no test (a comparison, and/or, any/all)",
                             ru.id));
         }
@@ -1663,19 +1663,18 @@ void Loader::read_flags(const toml::array* arr) {
     Reader r(*this, *node.as_table(), "a flag");
     f.id = r.string("id", true).value_or("");
     if (!f.id.empty() && !is_plain_id(f.id)) {
-      error(r.get("id")->source(),
+      error(r.at("id"),
             fmt::format("flag id '{}' must be lowercase letters, digits and '_'", f.id));
     }
     if (std::any_of(ins_.flags.begin(), ins_.flags.end(),
                     [&](const Flag& o) { return o.id == f.id; })) {
-      error(r.get("id")->source(), fmt::format("duplicate flag id '{}'", f.id));
+      error(r.at("id"), fmt::format("duplicate flag id '{}'", f.id));
     }
     if (auto ex = r.string("when", true)) {
       auto prog = compile(*r.get("when"), *ex, symbols, fmt::format("flag '{}'", f.id));
       if (prog) {
         if (!prog->is_boolean()) {
-          error(r.get("when")->source(),
-                fmt::format("'when' of flag '{}' must be a yes/no test", f.id));
+          error(r.at("when"), fmt::format("'when' of flag '{}' must be a yes/no test", f.id));
         }
         f.when = std::move(*prog);
       }
@@ -1688,7 +1687,7 @@ void Loader::read_flags(const toml::array* arr) {
     } else if (level == "urgent") {
       f.level = FlagLevel::Urgent;
     } else {
-      error(r.get("level")->source(),
+      error(r.at("level"),
             fmt::format("flag level must be info, warning or urgent, found '{}'", level));
     }
     f.message = r.string("message", true).value_or("");
@@ -2138,7 +2137,7 @@ Overlay load_overlay_file(const std::string& path) {
   ov.path = path;
   Reader r(loader, root, "the overlay");
   if (auto schema = r.integer("schema", true); schema && *schema != kSchemaVersion) {
-    loader.error(r.get("schema")->source(), fmt::format("unsupported schema {}", *schema));
+    loader.error(r.at("schema"), fmt::format("unsupported schema {}", *schema));
   }
   ov.instrument_id = r.string("overlay_for", true).value_or("");
   ov.language = r.string("language").value_or("");
