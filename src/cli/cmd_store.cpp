@@ -30,13 +30,6 @@ namespace promkit::cli {
 
 namespace {
 
-constexpr std::string_view kIdColumns[] = {
-    "client_id",  "clientid",   "client", "record_id", "participant_id",
-    "patient_id", "subject_id", "mrn",    "id"};
-constexpr std::string_view kDateColumns[] = {
-    "date",        "visit_date", "assessment_date", "administration_date",
-    "survey_date", "timestamp",  "date_completed"};
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) {
@@ -100,12 +93,12 @@ class ScoredReader {
     const auto& fields = j["fields"];
     std::string client;
     std::string date;
-    for (const auto name : kIdColumns) {
+    for (const auto name : kDefaultIdColumns) {
       if (client.empty()) {
         client = field(fields, name);
       }
     }
-    for (const auto name : kDateColumns) {
+    for (const auto name : kDefaultDateColumns) {
       if (date.empty()) {
         date = field(fields, name);
       }
@@ -297,10 +290,10 @@ class ScoredReader {
       }
       return -1;
     };
-    for (const auto name : kIdColumns) {
+    for (const auto name : kDefaultIdColumns) {
       id_col = id_col < 0 ? find(name) : id_col;
     }
-    for (const auto name : kDateColumns) {
+    for (const auto name : kDefaultDateColumns) {
       date_col = date_col < 0 ? find(name) : date_col;
     }
     for (std::size_t i = 0; i < header.size(); ++i) {

@@ -24,12 +24,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-constexpr std::string_view kIdColumns[] = {
-    "client_id",  "clientid",   "client", "record_id", "participant_id",
-    "patient_id", "subject_id", "mrn",    "id"};
-constexpr std::string_view kDateColumns[] = {
-    "date",        "visit_date", "assessment_date", "administration_date",
-    "survey_date", "timestamp",  "date_completed"};
 constexpr std::string_view kRedcapColumns[] = {"redcap_event_name", "redcap_repeat_instrument",
                                                "redcap_repeat_instance"};
 
@@ -241,7 +235,7 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
   if (!opt.id_column.empty()) {
     plan.id_col = require_col(opt.id_column, "--id-column");
   } else {
-    for (auto n : kIdColumns) {
+    for (auto n : kDefaultIdColumns) {
       if ((plan.id_col = find_col(n)) >= 0) {
         break;
       }
@@ -250,7 +244,7 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
   if (!opt.date_column.empty()) {
     plan.date_col = require_col(opt.date_column, "--date-column");
   } else {
-    for (auto n : kDateColumns) {
+    for (auto n : kDefaultDateColumns) {
       if ((plan.date_col = find_col(n)) >= 0) {
         break;
       }

@@ -6,12 +6,22 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "promkit/column_map.hpp"
 #include "promkit/instrument.hpp"
 
 namespace promkit {
+
+// The columns taken as the client id and the date when --id-column / --date-column are not given:
+// the first that the header has, compared without regard to case.
+inline constexpr std::string_view kDefaultIdColumns[] = {
+    "client_id",  "clientid",   "client", "record_id", "participant_id",
+    "patient_id", "subject_id", "mrn",    "id"};
+inline constexpr std::string_view kDefaultDateColumns[] = {
+    "date",        "visit_date", "assessment_date", "administration_date",
+    "survey_date", "timestamp",  "date_completed"};
 
 enum class BatchFormat : std::uint8_t { Csv, Json, Ndjson };
 
