@@ -3,7 +3,7 @@
 # difference and judged the new output right. Placeholders are put back (@DATA@, @ROOT@, @OUT@).
 #   scripts/bless.sh BUILD_DIR CASE...      e.g. scripts/bless.sh build/dev e2e.list example.quick_tour_list
 set -euo pipefail
-build=$1; shift
+build=$(cd "$1" && pwd); shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 for name in "$@"; do
   kind=${name%%.*}; case_name=${name#*.}

@@ -511,10 +511,11 @@ void Session::show_flag_banner(std::size_t k, std::size_t f, std::ostream& os) {
     }
   }
   if (!cc.configured && options_.mode == AdministerMode::Clinician) {
-    add(
-        fmt::format("(These are unedited default crisis contacts{}: the clinic must edit them; "
-                    "see docs/administer.md.)",
-                    cc.path.empty() ? std::string() : fmt::format(" from {}", cc.path)));
+    add("(These are unedited default crisis contacts: the clinic must edit them; see "
+        "docs/administer.md.)");
+    if (!cc.path.empty()) {
+      add(fmt::format("(File: {})", cc.path));  // a line of its own: paths vary in length
+    }
   }
   if (options_.mode == AdministerMode::Client) {
     add("Please tell the person who gave you this questionnaire now.");
