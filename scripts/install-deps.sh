@@ -6,9 +6,10 @@
 # Installs only what is missing, so a machine that has everything never touches the network.
 set -euo pipefail
 
+# python3 runs the pseudo-terminal tests of `promkit administer` (tests/interactive/).
 packages=(cmake g++ make ninja-build pkg-config
           libcli11-dev libfmt-dev libtomlplusplus-dev doctest-dev nlohmann-json3-dev
-          libsqlite3-dev)
+          libsqlite3-dev python3)
 
 case "${1:-}" in
   "") ;;
