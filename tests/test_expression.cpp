@@ -42,7 +42,7 @@ class TestSymbols : public promkit::SymbolTable {
     names_["total"] = Symbol{SymbolKind::Scale, 0, Interval{0, 27, true}, {}};
     names_["mean"] = Symbol{SymbolKind::Scale, 1, Interval{0, 3, false}, {}};
     names_["broken"] = Symbol{SymbolKind::Scale, -1, Interval{}, {}};
-    names_["positive"] = Symbol{SymbolKind::Rule, 0, Interval{0, 0, true}, {}};
+    names_["positive"] = Symbol{SymbolKind::Rule, 0, Interval{0, 1, true}, {}};
     names_["sex"] = Symbol{SymbolKind::Context, 0, Interval{0, 1, true}, {"male", "female"}};
     names_["gender"] = Symbol{SymbolKind::Context, 1, Interval{0, 1, true}, {"male", "female"}};
     names_["site"] =
@@ -241,9 +241,16 @@ TEST_SUITE("expression") {
     CHECK(eval("1 >= 2") == 0);
     for (const char* op : {"==", "!=", "<", "<=", ">", ">="}) {
       INFO(op);
-      CHECK(std::isnan(eval(std::string("a ") + op + " 1")));
-      CHECK(std::isnan(eval(std::string("1 ") + op + " a")));
+      CHECK(std::isnan(eval(std::string("age ") + op + " 60")));
+      CHECK(std::isnan(eval(std::string("60 ") + op + " age")));
     }
+    // An unknown whose every possible value (its range: a is 0 or 1) gives the same answer
+    // settles the comparison.
+    CHECK(eval("a <= 1") == 1);
+    CHECK(eval("a > 1") == 0);
+    CHECK(eval("a == 2") == 0);
+    CHECK(eval("a != 2") == 1);
+    CHECK(eval("age >= 0") == 1);
   }
 
   TEST_CASE("arithmetic propagates unknown and division by zero is unknown") {
@@ -258,7 +265,8 @@ TEST_SUITE("expression") {
     CHECK(std::isnan(eval("age / (age - 40)", data)));
     CHECK(std::isnan(eval("a + 1", data)));
     CHECK(std::isnan(eval("a - 1", data)));
-    CHECK(std::isnan(eval("a * 0", data)));
+    CHECK(std::isnan(eval("a * 2", data)));
+    CHECK(eval("a * 0", data) == 0);  // zero whatever a is
     CHECK(std::isnan(eval("0 / a", data)));
     CHECK(std::isnan(eval("-a", data)));
   }
@@ -323,7 +331,8 @@ TEST_SUITE("expression") {
     CHECK(eval("min(-4)") == -4);
     CHECK(eval("max(7)") == 7);
     CHECK(std::isnan(eval("min(1, a)")));
-    CHECK(std::isnan(eval("max(a, 1)")));
+    CHECK(std::isnan(eval("max(age, 1)")));
+    CHECK(eval("max(a, 1)") == 1);  // a is at most 1
     CHECK(eval("answered(1, a, b, 0)") == 2);
     CHECK(eval("answered(a)") == 0);
     CHECK(eval("sum([1, 2], 3)") == 6);
@@ -699,7 +708,8 @@ TEST_SUITE("expression") {
     CHECK(std::isnan(compile("sex == 'male'").evaluate(env)));
     CHECK(compile("answered(age, phq9_2, phq9_1)").evaluate(env) == 1);
     CHECK(compile("any(phq9_1..weight == 2)").evaluate(env) == 1);
-    CHECK(std::isnan(compile("all(phq9_1..weight == 2)").evaluate(env)));
+    CHECK(compile("all(phq9_1..weight == 2)").evaluate(env) == 0);  // a, b, c can never be 2
+    CHECK(std::isnan(compile("all(phq9_1..phq9_2 == 2)").evaluate(env)));
     CHECK(compile("positive or phq9_2 == 2").evaluate(env) == 1);
     CHECK(compile("positive and phq9_2 == 1").evaluate(env) == 0);
   }
@@ -787,13 +797,15 @@ TEST_SUITE("expression") {
     CHECK(program.evaluate(data.env()) == 0);
     set({kNan, 1, 2, 2, 2, 2, 2, 0, 1});  // cardinal unknown: undetermined
     CHECK(std::isnan(program.evaluate(data.env())));
-    set({kNan, 0, 0, 0, 0, 0, 0, 0, 0});  // neither side is known false
-    CHECK(std::isnan(program.evaluate(data.env())));
+    set({kNan, 0, 0, 0, 0, 0, 0, 0, 0});  // at most one symptom whatever item 1 is: false
+    CHECK(program.evaluate(data.env()) == 0);
     set({0, 0, 0, 0, 0, 0, 0, 0, 0});
     CHECK(program.evaluate(data.env()) == 0);
     set({3, 3, 3, 3, 3, 3, 3, 3, 3});
     CHECK(program.evaluate(data.env()) == 1);
-    set({3, kNan, 3, 3, 3, 3, 3, 3, 3});  // or is true, count unknown: unknown
+    set({3, kNan, 3, 3, 3, 3, 3, 3, 3});  // eight symptoms whatever item 2 is: true
+    CHECK(program.evaluate(data.env()) == 1);
+    set({2, kNan, kNan, kNan, 2, 2, 0, 0, 0});  // three known, three unknown: undetermined
     CHECK(std::isnan(program.evaluate(data.env())));
   }
 

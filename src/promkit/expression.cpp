@@ -1282,7 +1282,228 @@ double Program::evaluate(const EvalEnv& env) const {
       }
     }
   }
-  return stack[0];
+  // Unknown: the answer may still be settled whatever the missing values are (eight PHQ-9 items
+  // at 2 or more already make "at least 5"), so look again with every unknown input replaced by
+  // the range of values it could take.
+  return std::isnan(stack[0]) ? evaluate_bounds(env) : stack[0];
+}
+
+namespace {
+
+struct Bounds {
+  double lo = 0;
+  double hi = 0;
+  bool exact = true;  // computed from known values only
+};
+
+bool can_be_true(const Bounds& b) {
+  return !(b.lo == 0 && b.hi == 0);
+}
+bool can_be_false(const Bounds& b) {
+  return b.lo <= 0 && b.hi >= 0;
+}
+Bounds truth(bool can_true, bool can_false, bool exact) {
+  if (!can_false) {
+    return {1, 1, exact};
+  }
+  if (!can_true) {
+    return {0, 0, exact};
+  }
+  return {0, 1, false};
+}
+double product(double a, double b) {
+  return (a == 0 || b == 0) ? 0.0 : a * b;
+}
+
+}  // namespace
+
+double Program::evaluate_bounds(const EvalEnv& env) const {
+  if (code_.empty() || max_stack_ > kMaxStack) {
+    return kNan;
+  }
+  std::array<Bounds, kMaxStack> stack;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  Bounds* top = stack.data();
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  for (const Instruction& in : code_) {
+    Bounds* const base = top - in.arg;  // n-ary instructions only
+    switch (in.op) {
+      case OpCode::Const:
+        *top++ = {constants_[in.arg], constants_[in.arg], true};
+        break;
+      case OpCode::Load: {
+        const double v = load(env, in.kind, in.arg);
+        if (!std::isnan(v)) {
+          *top++ = {v, v, true};
+          break;
+        }
+        Bounds b{-kInf, kInf, false};
+        for (const Symbol& s : references_) {
+          if (s.kind == in.kind && static_cast<std::uint32_t>(s.index) == in.arg) {
+            b.lo = s.range.lo;
+            b.hi = s.range.hi;
+          }
+        }
+        *top++ = b;
+        break;
+      }
+      case OpCode::Neg:
+        top[-1] = {-top[-1].hi, -top[-1].lo, top[-1].exact};
+        break;
+      case OpCode::Add:
+      case OpCode::Sub:
+      case OpCode::Mul:
+      case OpCode::Div: {
+        --top;
+        const Bounds a = top[-1];
+        const Bounds b = top[0];
+        Bounds r{-kInf, kInf, a.exact && b.exact};
+        if (in.op == OpCode::Add) {
+          r.lo = a.lo + b.lo;
+          r.hi = a.hi + b.hi;
+        } else if (in.op == OpCode::Sub) {
+          r.lo = a.lo - b.hi;
+          r.hi = a.hi - b.lo;
+        } else if (in.op == OpCode::Mul) {
+          const double p[] = {product(a.lo, b.lo), product(a.lo, b.hi), product(a.hi, b.lo),
+                              product(a.hi, b.hi)};
+          r.lo = *std::min_element(std::begin(p), std::end(p));
+          r.hi = *std::max_element(std::begin(p), std::end(p));
+        } else if (b.lo > 0 || b.hi < 0) {
+          const double p[] = {a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi};
+          r.lo = *std::min_element(std::begin(p), std::end(p));
+          r.hi = *std::max_element(std::begin(p), std::end(p));
+        } else {
+          r = {-kInf, kInf, false};  // x / 0 is unknown
+        }
+        if (std::isnan(r.lo) || std::isnan(r.hi)) {
+          r = {-kInf, kInf, false};
+        }
+        top[-1] = r;
+        break;
+      }
+      case OpCode::Eq:
+      case OpCode::Ne:
+      case OpCode::Lt:
+      case OpCode::Le:
+      case OpCode::Gt:
+      case OpCode::Ge: {
+        --top;
+        const Bounds a = top[-1];
+        const Bounds b = top[0];
+        bool yes = false;  // certainly true
+        bool no = false;   // certainly false
+        switch (in.op) {
+          case OpCode::Eq:
+          case OpCode::Ne: {
+            const bool same = a.lo == a.hi && b.lo == b.hi && a.lo == b.lo;
+            const bool apart = a.hi < b.lo || b.hi < a.lo;
+            yes = in.op == OpCode::Eq ? same : apart;
+            no = in.op == OpCode::Eq ? apart : same;
+            break;
+          }
+          case OpCode::Lt:
+            yes = a.hi < b.lo;
+            no = a.lo >= b.hi;
+            break;
+          case OpCode::Le:
+            yes = a.hi <= b.lo;
+            no = a.lo > b.hi;
+            break;
+          case OpCode::Gt:
+            yes = a.lo > b.hi;
+            no = a.hi <= b.lo;
+            break;
+          default:
+            yes = a.lo >= b.hi;
+            no = a.hi < b.lo;
+            break;  // Ge
+        }
+        top[-1] = truth(!no, !yes, a.exact && b.exact);
+        break;
+      }
+      case OpCode::Not:
+        top[-1] = truth(can_be_false(top[-1]), can_be_true(top[-1]), top[-1].exact);
+        break;
+      case OpCode::And:
+      case OpCode::All:
+      case OpCode::Or:
+      case OpCode::Any: {
+        const bool is_and = in.op == OpCode::And || in.op == OpCode::All;
+        bool any_false = false;  // some operand is certainly false
+        bool any_true = false;   // some operand is certainly true
+        bool all_true = true;
+        bool all_false = true;
+        bool exact = true;
+        for (const Bounds* p = base; p != top; ++p) {
+          any_false = any_false || !can_be_true(*p);
+          any_true = any_true || !can_be_false(*p);
+          all_true = all_true && !can_be_false(*p);
+          all_false = all_false && !can_be_true(*p);
+          exact = exact && p->exact;
+        }
+        *base = is_and ? truth(!any_false, !all_true, exact) : truth(!all_false, !any_true, exact);
+        top = base + 1;
+        break;
+      }
+      case OpCode::Count: {
+        Bounds r{0, 0, true};
+        for (const Bounds* p = base; p != top; ++p) {
+          r.lo += can_be_false(*p) ? 0 : 1;
+          r.hi += can_be_true(*p) ? 1 : 0;
+          r.exact = r.exact && p->exact;
+        }
+        *base = r;
+        top = base + 1;
+        break;
+      }
+      case OpCode::Sum:
+      case OpCode::Min:
+      case OpCode::Max: {
+        Bounds r = *base;
+        for (const Bounds* p = base + 1; p < top; ++p) {
+          if (in.op == OpCode::Sum) {
+            r.lo += p->lo;
+            r.hi += p->hi;
+          } else if (in.op == OpCode::Min) {
+            r.lo = std::min(r.lo, p->lo);
+            r.hi = std::min(r.hi, p->hi);
+          } else {
+            r.lo = std::max(r.lo, p->lo);
+            r.hi = std::max(r.hi, p->hi);
+          }
+          r.exact = r.exact && p->exact;
+        }
+        *base = r;
+        top = base + 1;
+        break;
+      }
+      case OpCode::Answered: {
+        double n = 0;
+        for (const Bounds* p = base; p != top; ++p) {
+          n += p->exact ? 1 : 0;
+        }
+        *base = {n, n, true};
+        top = base + 1;
+        break;
+      }
+      case OpCode::If: {
+        top -= 2;
+        const Bounds c = top[-1];
+        const Bounds a = top[0];
+        const Bounds b = top[1];
+        if (!can_be_false(c)) {
+          top[-1] = a;
+        } else if (!can_be_true(c)) {
+          top[-1] = b;
+        } else {
+          top[-1] = {std::min(a.lo, b.lo), std::max(a.hi, b.hi), false};
+        }
+        break;
+      }
+    }
+  }
+  const Bounds& r = stack[0];
+  return (r.lo == r.hi && std::isfinite(r.lo)) ? r.lo : kNan;
 }
 
 }  // namespace promkit

@@ -134,6 +134,9 @@ class Program {
 
  private:
   friend Program compile_expression(std::string_view text, const SymbolTable& symbols);
+  // The value when it is the same whatever the unknown inputs are (each taken over the range
+  // of values it can have), else NaN. Used by evaluate() when the plain result is unknown.
+  [[nodiscard]] double evaluate_bounds(const EvalEnv& env) const;
   std::vector<Instruction> code_;
   std::vector<double> constants_;
   std::vector<Symbol> references_;
