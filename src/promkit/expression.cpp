@@ -1282,7 +1282,7 @@ double Program::evaluate(const EvalEnv& env) const {
       }
     }
   }
-  // Unknown: the answer may still be settled whatever the missing values are (eight PHQ-9 items
+  // Unknown: the answer may still be settled whatever the missing values are (eight of nine items
   // at 2 or more already make "at least 5"), so look again with every unknown input replaced by
   // the range of values it could take.
   return std::isnan(stack[0]) ? evaluate_bounds(env) : stack[0];
