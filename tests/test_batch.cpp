@@ -21,6 +21,7 @@
 #include "promkit/instrument.hpp"
 #include "promkit/toml_loader.hpp"
 
+#include "support/inputs.hpp"
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -45,56 +46,8 @@ using promkit::BatchOptions;
 using promkit::BatchSummary;
 using promkit::MissingReason;
 
-// A temporary file holding `content`, open for reading from the start (removed when closed).
-class TempInput {
- public:
-  explicit TempInput(std::string_view content) : file_(std::tmpfile()) {
-    REQUIRE(file_ != nullptr);
-    REQUIRE(std::fwrite(content.data(), 1, content.size(), file_) == content.size());
-    REQUIRE(std::fflush(file_) == 0);
-    REQUIRE(::lseek(fd(), 0, SEEK_SET) == 0);
-  }
-  TempInput(const TempInput&) = delete;
-  TempInput& operator=(const TempInput&) = delete;
-  ~TempInput() { std::fclose(file_); }
-  [[nodiscard]] int fd() const { return ::fileno(file_); }
-
- private:
-  std::FILE* file_;
-};
-
-// A pipe fed by a thread in pieces of `piece` bytes: the reader sees short reads, as from a
-// program writing to promkit's standard input.
-class PipeInput {
- public:
-  PipeInput(std::string content, std::size_t piece) {
-    int fds[2] = {-1, -1};
-    REQUIRE(::pipe(fds) == 0);
-    read_fd_ = fds[0];
-    const int write_fd = fds[1];
-    writer_ = std::thread([write_fd, piece, content = std::move(content)] {
-      for (std::size_t i = 0; i < content.size(); i += piece) {
-        const std::size_t n = std::min(piece, content.size() - i);
-        if (::write(write_fd, content.data() + i, n) != static_cast<ssize_t>(n)) {
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-      }
-      ::close(write_fd);
-    });
-  }
-  PipeInput(const PipeInput&) = delete;
-  PipeInput& operator=(const PipeInput&) = delete;
-  ~PipeInput() {
-    ::close(read_fd_);  // a writer blocked on a full pipe then fails with EPIPE and stops
-    writer_.join();
-  }
-  [[nodiscard]] int fd() const { return read_fd_; }
-
- private:
-  int read_fd_ = -1;
-  std::thread writer_;
-};
+using promkit_test::PipeInput;
+using promkit_test::TempInput;
 
 // A temporary file name for a --map file, removed at the end of the test.
 class TempPath {

@@ -14,6 +14,7 @@
 #include "promkit/csv_io.hpp"
 #include "promkit/error.hpp"
 
+#include "support/inputs.hpp"
 #include <unistd.h>
 
 // Show both sides of a failed comparison of parsed records.
@@ -40,55 +41,13 @@ using promkit::ChunkReader;
 using promkit::CsvParser;
 using promkit::CsvRecord;
 
-// A temporary file holding `content`, open for reading from the start (removed when closed).
-class TempInput {
+using promkit_test::TempInput;
+
+// Records and quoted fields cut across many short reads.
+class SlowPipe : public promkit_test::PipeInput {
  public:
-  explicit TempInput(std::string_view content) : file_(std::tmpfile()) {
-    REQUIRE(file_ != nullptr);
-    REQUIRE(std::fwrite(content.data(), 1, content.size(), file_) == content.size());
-    REQUIRE(std::fflush(file_) == 0);
-    REQUIRE(::lseek(fd(), 0, SEEK_SET) == 0);
-  }
-  TempInput(const TempInput&) = delete;
-  TempInput& operator=(const TempInput&) = delete;
-  ~TempInput() { std::fclose(file_); }
-  [[nodiscard]] int fd() const { return ::fileno(file_); }
-
- private:
-  std::FILE* file_;
-};
-
-// A pipe whose writer sends `content` in pieces of `piece` bytes, pausing between them, so that
-// the reader sees many short reads (records and quoted fields cut across reads).
-class SlowPipe {
- public:
-  SlowPipe(std::string content, std::size_t piece) {
-    int fds[2] = {-1, -1};
-    REQUIRE(::pipe(fds) == 0);
-    read_fd_ = fds[0];
-    const int write_fd = fds[1];
-    writer_ = std::thread([write_fd, piece, content = std::move(content)] {
-      for (std::size_t i = 0; i < content.size(); i += piece) {
-        const std::size_t n = std::min(piece, content.size() - i);
-        if (::write(write_fd, content.data() + i, n) != static_cast<ssize_t>(n)) {
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      }
-      ::close(write_fd);
-    });
-  }
-  SlowPipe(const SlowPipe&) = delete;
-  SlowPipe& operator=(const SlowPipe&) = delete;
-  ~SlowPipe() {
-    writer_.join();
-    ::close(read_fd_);
-  }
-  [[nodiscard]] int fd() const { return read_fd_; }
-
- private:
-  int read_fd_ = -1;
-  std::thread writer_;
+  SlowPipe(std::string content, std::size_t piece)
+      : PipeInput(std::move(content), piece, std::chrono::milliseconds(2)) {}
 };
 
 struct Chunk {
