@@ -1,7 +1,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,6 +12,8 @@
 #include "promkit/journal.hpp"
 #include "promkit/render.hpp"
 #include "promkit/toml_loader.hpp"
+
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using promkit::AdministerMode;
@@ -30,21 +31,7 @@ std::shared_ptr<const Instrument> load(const std::string& id) {
           .instrument);
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("promkit-administer-test-" + std::to_string(rd()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using promkit_test::TempDir;
 
 AdministerOptions scripted() {
   AdministerOptions o;
@@ -115,7 +102,7 @@ TEST_SUITE("administer") {
   TEST_CASE("scripted invalid answer stops naming the item without echoing the answer") {
     TempDir t;
     const auto phq9 = load("phq9");
-    auto journal = promkit::Journal::create(t.path.string(), header_for({phq9}));
+    auto journal = promkit::Journal::create(t.path().string(), header_for({phq9}));
     Session s({phq9}, scripted(), &journal);
     std::istringstream in("1\n2\nsecret words\n1\n");
     std::ostringstream out;
@@ -219,7 +206,7 @@ TEST_SUITE("administer") {
     const auto phq9 = load("phq9");
     std::string path;
     {
-      auto journal = promkit::Journal::create(t.path.string(), header_for({phq9}));
+      auto journal = promkit::Journal::create(t.path().string(), header_for({phq9}));
       path = journal.path();
       Session s({phq9}, scripted(), &journal);
       std::istringstream in("3\n2\n1\n");
@@ -282,14 +269,14 @@ TEST_SUITE("administer") {
 
   TEST_CASE("crisis config and battery files load and malformed ones are rejected") {
     TempDir t;
-    const std::string crisis = (t.path / "crisis.toml").string();
+    const std::string crisis = (t.path() / "crisis.toml").string();
     std::ofstream(crisis) << "configured = true\nheading = \"H\"\nmessage = \"M\"\n"
                              "[[contacts]]\nname = \"Duty\"\nphone = \"123\"\n";
     const auto c = promkit::load_crisis_config(crisis);
     CHECK(c.configured);
     REQUIRE(c.contacts.size() == 1);
     CHECK(c.contacts[0].phone == "123");
-    const std::string bad = (t.path / "bad.toml").string();
+    const std::string bad = (t.path() / "bad.toml").string();
     std::ofstream(bad) << "configurd = true\n";
     CHECK_THROWS_AS((void)promkit::load_crisis_config(bad), promkit::DefinitionError);
     const auto b =
@@ -303,11 +290,11 @@ TEST_SUITE("administer") {
 
   TEST_CASE("crisis config search order honours PROMKIT_CONFIG then XDG then HOME") {
     TempDir t;
-    fs::create_directories(t.path / "xdg" / "promkit");
-    std::ofstream(t.path / "xdg" / "promkit" / "crisis.toml") << "configured = true\n";
-    const std::string xdg = (t.path / "xdg").string();
+    fs::create_directories(t.path() / "xdg" / "promkit");
+    std::ofstream(t.path() / "xdg" / "promkit" / "crisis.toml") << "configured = true\n";
+    const std::string xdg = (t.path() / "xdg").string();
     CHECK(promkit::find_crisis_config({"", xdg, "/nonexistent"}, "") ==
-          (t.path / "xdg" / "promkit" / "crisis.toml").string());
+          (t.path() / "xdg" / "promkit" / "crisis.toml").string());
     CHECK(promkit::find_crisis_config({"", "", "/nonexistent"}, "").empty());
     CHECK_THROWS_AS((void)promkit::find_crisis_config({"/nonexistent/x.toml", xdg, ""}, ""),
                     promkit::UsageError);

@@ -1,6 +1,5 @@
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -8,6 +7,7 @@
 #include "promkit/error.hpp"
 #include "promkit/journal.hpp"
 
+#include "support/temp_dir.hpp"
 #include <sys/stat.h>
 
 namespace fs = std::filesystem;
@@ -16,21 +16,7 @@ using promkit::JournalHeader;
 
 namespace {
 
-// A fresh, empty directory under the system temp dir, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("promkit-journal-test-" + std::to_string(rd()));
-    fs::remove_all(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using promkit_test::TempDir;
 
 JournalHeader sample_header(const std::string& id, const std::string& started) {
   JournalHeader h;
@@ -55,7 +41,7 @@ unsigned mode_of(const fs::path& p) {
 TEST_SUITE("journal") {
   TEST_CASE("journal round trip keeps the header and every event in order") {
     TempDir t;
-    const std::string dir = (t.path / "a" / "journals").string();
+    const std::string dir = (t.path() / "a" / "journals").string();
     {
       Journal j = Journal::create(dir, sample_header("adm1", "2025-01-01T10:00:00Z"));
       j.append({{"t", "answer"}, {"item", "phq9_1"}, {"code", 2}});
@@ -78,7 +64,7 @@ TEST_SUITE("journal") {
 
   TEST_CASE("journal files are private to the user") {
     TempDir t;
-    const std::string dir = (t.path / "journals").string();
+    const std::string dir = (t.path() / "journals").string();
     Journal j = Journal::create(dir, sample_header("adm2", "2025-01-01T10:00:00Z"));
     CHECK(mode_of(dir) == 0700U);
     CHECK(mode_of(j.path()) == 0600U);
@@ -86,7 +72,7 @@ TEST_SUITE("journal") {
 
   TEST_CASE("a torn last line from a crash mid-write is ignored") {
     TempDir t;
-    const std::string dir = t.path.string();
+    const std::string dir = t.path().string();
     std::string path;
     {
       Journal j = Journal::create(dir, sample_header("adm3", "2025-01-01T10:00:00Z"));
@@ -104,8 +90,8 @@ TEST_SUITE("journal") {
 
   TEST_CASE("a file without a header is not a journal") {
     TempDir t;
-    fs::create_directories(t.path);
-    const std::string path = (t.path / "x.journal").string();
+    fs::create_directories(t.path());
+    const std::string path = (t.path() / "x.journal").string();
     std::ofstream(path) << R"({"t":"answer","item":"phq9_1","code":1})"
                         << "\n";
     CHECK_THROWS_AS((void)promkit::read_journal(path), promkit::DataError);
@@ -120,7 +106,7 @@ TEST_SUITE("journal") {
 
   TEST_CASE("list_journals sorts by start time and counts answers and flags") {
     TempDir t;
-    const std::string dir = t.path.string();
+    const std::string dir = t.path().string();
     {
       Journal b = Journal::create(dir, sample_header("b", "2025-01-02T10:00:00Z"));
       b.append({{"t", "answer"}, {"item", "phq9_1"}, {"code", 1}});
@@ -134,18 +120,18 @@ TEST_SUITE("journal") {
     CHECK(all[1].answers == 1);
     REQUIRE(all[1].flags.size() == 1);
     CHECK(all[1].flags[0] == "phq9.suicide_risk");
-    CHECK(promkit::list_journals((t.path / "none").string()).empty());
+    CHECK(promkit::list_journals((t.path() / "none").string()).empty());
   }
 
   TEST_CASE("a journal in use by another session cannot be opened twice") {
     TempDir t;
-    Journal j = Journal::create(t.path.string(), sample_header("busy", "2025-01-01T10:00:00Z"));
+    Journal j = Journal::create(t.path().string(), sample_header("busy", "2025-01-01T10:00:00Z"));
     CHECK_THROWS_AS((void)Journal::open(j.path()), promkit::Error);
   }
 
   TEST_CASE("removing a journal deletes its file") {
     TempDir t;
-    Journal j = Journal::create(t.path.string(), sample_header("gone", "2025-01-01T10:00:00Z"));
+    Journal j = Journal::create(t.path().string(), sample_header("gone", "2025-01-01T10:00:00Z"));
     const std::string path = j.path();
     j.remove();
     CHECK_FALSE(fs::exists(path));
@@ -153,8 +139,8 @@ TEST_SUITE("journal") {
 
   TEST_CASE("write_file_atomic replaces the file and leaves no temporary behind") {
     TempDir t;
-    fs::create_directories(t.path);
-    const std::string path = (t.path / "out.json").string();
+    fs::create_directories(t.path());
+    const std::string path = (t.path() / "out.json").string();
     promkit::write_file_atomic(path, "first\n");
     promkit::write_file_atomic(path, "second\n");
     std::ifstream f(path);
@@ -163,7 +149,7 @@ TEST_SUITE("journal") {
     CHECK(line == "second");
     CHECK(mode_of(path) == 0600U);
     int files = 0;
-    for ([[maybe_unused]] const auto& e : fs::directory_iterator(t.path)) {
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(t.path())) {
       ++files;
     }
     CHECK(files == 1);

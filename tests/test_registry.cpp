@@ -1,5 +1,3 @@
-#include <atomic>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -13,39 +11,13 @@
 #include "promkit/error.hpp"
 #include "promkit/registry.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory under the system's temporary directory, removed again at the end.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = fs::temp_directory_path() /
-            ("promkit_test_registry_" + std::to_string(stamp) + "_" + std::to_string(++counter));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  [[nodiscard]] const fs::path& path() const { return path_; }
-  [[nodiscard]] std::string str() const { return path_.string(); }
-
-  void write(std::string_view name, std::string_view text) const {
-    std::ofstream out(path_ / std::string(name), std::ios::binary);
-    out << text;
-    REQUIRE(out.good());
-  }
-
- private:
-  fs::path path_;
-};
+using promkit_test::TempDir;
 
 // A valid one-item definition with this id and name.
 std::string definition(std::string_view id, std::string_view name) {

@@ -1,5 +1,3 @@
-#include <atomic>
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -12,33 +10,26 @@
 #include "promkit/report.hpp"
 #include "promkit/toml_loader.hpp"
 
+#include "support/temp_dir.hpp"
 #include <nlohmann/json.hpp>
 
 namespace {
 
 namespace fs = std::filesystem;
 
+// A store in a fresh temporary directory.
 class TempStore {
  public:
-  TempStore() {
-    static std::atomic<int> counter{0};
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    dir_ = fs::temp_directory_path() /
-           ("promkit_test_report_" + std::to_string(stamp) + "_" + std::to_string(++counter));
-    fs::create_directories(dir_);
-    store = std::make_unique<promkit::Store>((dir_ / "r.db").string());
-  }
-  ~TempStore() {
-    store.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  TempStore() : store(std::make_unique<promkit::Store>(dir_.file("r.db"))) {}
+  ~TempStore() { store.reset(); }  // closed before the directory goes
   TempStore(const TempStore&) = delete;
   TempStore& operator=(const TempStore&) = delete;
-  std::unique_ptr<promkit::Store> store;
 
  private:
-  fs::path dir_;
+  promkit_test::TempDir dir_{"promkit-report-test"};
+
+ public:
+  std::unique_ptr<promkit::Store> store;
 };
 
 promkit::Administration row(const std::string& client, const std::string& ins,
