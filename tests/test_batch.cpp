@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 
 #include <doctest/doctest.h>
 
+#include "promkit/answers.hpp"
 #include "promkit/batch.hpp"
 #include "promkit/column_map.hpp"
 #include "promkit/error.hpp"
@@ -778,5 +780,134 @@ F = "female"
     opt.threads = 4;
     CHECK(run(csv, opt).out == nd1);
     CHECK(static_cast<std::uint64_t>(std::count(nd1.begin(), nd1.end(), '\n')) == one.summary.rows);
+  }
+}
+
+namespace {
+
+// Every bundled instrument's id.
+std::vector<std::string> bundled_ids() {
+  std::vector<std::string> ids;
+  for (const auto& e : std::filesystem::directory_iterator(PROMKIT_SOURCE_DIR "/instruments")) {
+    if (e.path().extension() == ".toml") {
+      ids.push_back(e.path().stem().string());
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// A deterministic export for one instrument: a column per item, cells drawn from blanks, every
+// option's code, labels, codes written "2.0" or with spaces, codes no option has, missing codes
+// and text.
+std::string export_for(const promkit::Instrument& ins, int rows, std::uint32_t seed) {
+  std::string s = "client_id";
+  for (const auto& item : ins.items) {
+    s += ',' + item.id;
+  }
+  s += '\n';
+  std::uint32_t x = seed;
+  auto next = [&x](std::uint32_t n) {
+    x = x * 1103515245U + 12345U;
+    return (x >> 16) % n;
+  };
+  for (int r = 0; r < rows; ++r) {
+    s += "C" + std::to_string(r);
+    const auto style = next(4);  // 0: mostly plain codes ... 3: anything
+    for (const auto& item : ins.items) {
+      s += ',';
+      const auto v = next(100);
+      if (v < 6 || (style == 1 && v < 40)) {
+        continue;  // blank
+      }
+      const bool plain = style == 0 ? v < 97 : v < 70;
+      if (item.type == promkit::ItemType::Choice && !item.options.empty()) {
+        const auto& o = item.options[next(static_cast<std::uint32_t>(item.options.size()))];
+        if (plain) {
+          s += promkit::format_number(o.code);
+        } else {
+          switch (next(6)) {
+            case 0:
+              s += "\"" + o.label + "\"";
+              break;
+            case 1:
+              s += promkit::format_number(o.code) + ".0";
+              break;
+            case 2:
+              s += " " + promkit::format_number(o.code);
+              break;
+            case 3:
+              s += std::to_string(next(10));  // often no option's code
+              break;
+            case 4:
+              s += "9";  // a missing code in one of the runs
+              break;
+            default:
+              s += "x";
+          }
+        }
+      } else {
+        s += std::to_string(next(40));  // number items: in and out of range
+      }
+    }
+    s += '\n';
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_SUITE("batch") {
+  TEST_CASE("batch fast path gives the general path's results for every bundled instrument") {
+    std::uint64_t fast_total = 0;
+    for (const auto& id : bundled_ids()) {
+      CAPTURE(id);
+      const auto ins = instrument(id);
+      const std::string csv = export_for(*ins, 400, 7U + static_cast<std::uint32_t>(id.size()));
+      for (const auto format : {BatchFormat::Csv, BatchFormat::Ndjson}) {
+        for (const bool missing_code : {false, true}) {
+          auto opt = options({});
+          opt.instruments.push_back(ins);
+          opt.format = format;
+          if (missing_code) {
+            opt.map.missing.emplace_back("9", MissingReason::Other);
+          }
+          if (!ins->context.empty()) {
+            opt.context.emplace_back(ins->context[0].id, ins->context[0].values[0]);
+          }
+          const Result fast = run(csv, opt);
+          opt.fast_path = false;
+          const Result general = run(csv, opt);
+          CHECK(general.summary.fast_scored == 0);
+          fast_total += fast.summary.fast_scored;
+          CHECK(fast.out == general.out);
+          CHECK(fast.errors == general.errors);
+          CHECK(fast.alerts == general.alerts);
+          CHECK(fast.summary.invalid_rows == general.summary.invalid_rows);
+          CHECK(fast.summary.flags == general.summary.flags);
+          REQUIRE(fast.summary.instruments.size() == 1);
+          const auto& a = fast.summary.instruments[0];
+          const auto& b = general.summary.instruments[0];
+          CHECK(a.complete == b.complete);
+          CHECK(a.prorated == b.prorated);
+          CHECK(a.incomplete == b.incomplete);
+          CHECK(a.invalid == b.invalid);
+          CHECK(a.skipped == b.skipped);
+          CHECK(a.flags == b.flags);
+        }
+      }
+    }
+    // The comparison means something only if the fast path ran: most instruments qualify.
+    CHECK(fast_total > 4000);
+  }
+
+  TEST_CASE("batch fast path covers rows of plain codes and leaves the rest to the general path") {
+    const auto opt = options({"phq9"});
+    const Result r =
+        run(kEveryStatus + "F,1,1,1,1,1,1,1,1,Several days\nG,1, 1,1,1,1,1,1,1,0\n", opt);
+    // A to E are plain codes or blanks (D's 7 is no option's code: general); F has a label and
+    // G a space.
+    CHECK(r.summary.rows == 7);
+    CHECK(r.summary.fast_scored == 4);
   }
 }

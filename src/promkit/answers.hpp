@@ -31,10 +31,15 @@ enum class MissingReason : std::uint8_t {
 struct Answer {
   bool present = false;
   MissingReason reason = MissingReason::Blank;
+  std::int16_t option = -1;  // when >= 0: the caller matched `code` to the item's options[option]
   double code = 0;
 
-  static Answer value(double c) { return Answer{true, MissingReason::Blank, c}; }
-  static Answer missing(MissingReason r = MissingReason::Blank) { return Answer{false, r, 0}; }
+  static Answer value(double c) { return Answer{true, MissingReason::Blank, -1, c}; }
+  static Answer missing(MissingReason r = MissingReason::Blank) { return Answer{false, r, -1, 0}; }
+  // An answer already matched to option `index` of a choice item (whose code is `c`).
+  static Answer choice(double c, std::int16_t index) {
+    return Answer{true, MissingReason::Blank, index, c};
+  }
 };
 
 // Lowercase (ASCII), trimmed, inner runs of white space made one space: how labels are matched.

@@ -1,6 +1,7 @@
 #include "promkit/batch.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -92,15 +93,31 @@ bool fast_number(std::string_view s, double& v) {
   return true;
 }
 
+// What a one-byte cell means for an item, worked out once from the same rules as read_cell:
+// kByteGeneral sends the cell to read_cell; otherwise it is the index of the option it answers.
+constexpr std::int16_t kByteGeneral = -1;
+
 struct ItemPlan {
   int column = -1;
+  std::array<std::int16_t, 256> byte_option{};               // for one-byte cells
   std::unordered_map<std::string, double> labels;            // normalized label -> code
   std::vector<std::pair<std::string, std::string>> recodes;  // normalized from -> to
+};
+
+// An item the fast path reads: its index and column.
+struct FastItem {
+  std::size_t item = 0;
+  std::size_t column = 0;
+  bool asked_if = false;  // has an enable_when condition: the fast path takes it blank only
 };
 
 struct InstrumentPlan {
   std::shared_ptr<const Instrument> ins;
   std::vector<ItemPlan> items;
+  // The fast path: rows whose cells for this instrument are all blank or one byte that is an
+  // option's code skip the Answer list and the general item checks (see Worker::fast_items).
+  bool fast = false;
+  std::vector<FastItem> fast_items;
   std::vector<int> context_columns;   // per context variable: column or -1
   std::vector<double> fixed_context;  // from --context; NaN when not given
   std::vector<std::vector<std::pair<std::string, double>>> context_values;  // per variable
@@ -123,7 +140,8 @@ struct Plan {
 };
 
 struct ChunkOut {
-  std::string out;
+  OutBuffer csv;    // CSV rows
+  std::string out;  // JSON rows
   std::string errors;
   std::string alerts;
   std::uint64_t rows = 0;
@@ -132,16 +150,18 @@ struct ChunkOut {
   std::uint64_t malformed = 0;
   std::uint64_t flags = 0;
   std::uint64_t errors_reported = 0;
+  std::uint64_t fast_scored = 0;
   std::vector<InstrumentCounts> counts;
   bool stop = false;
   std::string stop_reason;
 
   // Empties the chunk's results but keeps the buffers' memory for the next chunk.
   void reset() {
+    csv.clear();
     out.clear();
     errors.clear();
     alerts.clear();
-    rows = blank = invalid_rows = malformed = flags = errors_reported = 0;
+    rows = blank = invalid_rows = malformed = flags = errors_reported = fast_scored = 0;
     counts.clear();
     stop = false;
     stop_reason.clear();
@@ -179,18 +199,24 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void append_value(std::string& out, double v, const Scale& scale) {
+template <class Out>
+void append_value(Out& out, double v, const Scale& scale) {
   if (std::isnan(v)) {
     return;
   }
-  if (scale.rounding != Rounding::None && scale.digits > 0) {
-    fmt::format_to(std::back_inserter(out), "{:.{}f}", v, scale.digits);
-  } else if (v == std::floor(v) && std::fabs(v) < 1e15) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15 &&
+      (scale.rounding == Rounding::None || scale.digits <= 0)) {
     const fmt::format_int f(static_cast<long long>(v));
     out.append(f.data(), f.size());
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}", v);
+    return;
   }
+  fmt::memory_buffer text;
+  if (scale.rounding != Rounding::None && scale.digits > 0) {
+    fmt::format_to(std::back_inserter(text), "{:.{}f}", v, scale.digits);
+  } else {
+    fmt::format_to(std::back_inserter(text), "{}", v);
+  }
+  out.append(text.data(), text.size());
 }
 
 void append_raw(std::string& out, double v) {
@@ -349,6 +375,20 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
           p.recodes.emplace_back(normalize_label(r.from), r.to);
         }
       }
+      p.byte_option.fill(kByteGeneral);
+      if (item.type == ItemType::Choice && p.recodes.empty()) {
+        for (char digit = '0'; digit <= '9'; ++digit) {
+          const double code = digit - '0';
+          const bool missing_code =
+              std::any_of(plan.missing_numeric.begin(), plan.missing_numeric.end(),
+                          [&](const auto& m) { return m.first == code; });
+          const ResponseOption* o = item.option_by_code(code);
+          if (!missing_code && o != nullptr) {
+            p.byte_option[static_cast<unsigned char>(digit)] =
+                static_cast<std::int16_t>(o - item.options.data());
+          }
+        }
+      }
     }
     if (!absent.empty()) {
       throw DataError(fmt::format(
@@ -397,6 +437,27 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
         }
       }
     }
+    // The fast path applies when every item with a column is a choice item, skip logic cannot
+    // change a scale (items with conditions are in no scale and have no if_skipped value) and
+    // the context is the same for every row.
+    ip.fast = opt.fast_path && std::all_of(ip.context_columns.begin(), ip.context_columns.end(),
+                                           [](int c) { return c < 0; });
+    for (std::size_t i = 0; i < ins.items.size() && ip.fast; ++i) {
+      const Item& item = ins.items[i];
+      if (item.enable_when && (item.in_scale || item.if_skipped)) {
+        ip.fast = false;
+      } else if (ip.items[i].column >= 0) {
+        if (item.type != ItemType::Choice) {
+          ip.fast = false;
+        } else {
+          ip.fast_items.push_back(FastItem{i, static_cast<std::size_t>(ip.items[i].column),
+                                           item.enable_when.has_value()});
+        }
+      }
+    }
+    if (!ip.fast) {
+      ip.fast_items.clear();
+    }
     for (const auto& flag : ins.flags) {
       std::string tail = fmt::format(",{},{},{},", ins.id, flag.id, to_string(flag.level));
       append_csv_field(tail, flag.message, true);
@@ -440,26 +501,61 @@ std::string csv_header(const Plan& plan) {
 class Worker {
  public:
   explicit Worker(const Plan& plan) : plan_(plan) {
+    stop_[static_cast<unsigned char>(plan.delim)] = true;
+    stop_['\n'] = true;
+    stop_['"'] = true;
+    stop_[0] = true;
+    rec_.fields.reserve(plan.ncols + 1);
     answers_.resize(plan.instruments.size());
     scores_.resize(plan.instruments.size());
     ctx_.resize(plan.instruments.size());
     status_.resize(plan.instruments.size());
     for (std::size_t i = 0; i < plan.instruments.size(); ++i) {
-      answers_[i].resize(plan.instruments[i].ins->items.size());
+      const Instrument& ins = *plan.instruments[i].ins;
+      answers_[i].resize(ins.items.size());
+      // The fast path writes only the items that have a column; the others stay missing.
+      Score& sc = scores_[i];
+      size_score(ins, sc);
+      for (std::size_t k = 0; k < ins.items.size(); ++k) {
+        sc.items[k] = ItemResult{ItemState::Missing, MissingReason::Blank, kNaN, kNaN, 0, false};
+        sc.item_codes[k] = kNaN;
+        sc.item_scores[k] = kNaN;
+      }
     }
   }
 
-  void process(std::string_view chunk, std::uint64_t first_line, ChunkOut& out) {
+  // `chunk` is a std::string so that a NUL byte follows its last byte (split_plain stops there).
+  void process(const std::string& chunk, std::uint64_t first_line, ChunkOut& out) {
     out.counts.resize(plan_.instruments.size());
     for (std::size_t i = 0; i < plan_.instruments.size(); ++i) {
       out.counts[i].id = plan_.instruments[i].ins->id;
     }
-    out.out.reserve(chunk.size() + chunk.size() / 2 + 1024);
+    if (plan_.opt->format == BatchFormat::Csv) {
+      out.csv.reserve(chunk.size() + chunk.size() / 2 + 1024);
+    } else {
+      out.out.reserve(chunk.size() * 4 + 1024);
+    }
+    // Records without a double quote (nearly all of them in an export) are split here; the
+    // others, and blank lines, go to the general parser, which also reports broken records.
     CsvParser parser(chunk, plan_.delim, first_line);
-    while (parser.next(rec_)) {
-      if (rec_.blank()) {
-        ++out.blank;
-        continue;
+    const char* d = chunk.data();
+    const std::size_t n = chunk.size();
+    std::size_t pos = 0;
+    std::uint64_t line = first_line;
+    while (pos < n) {
+      if (split_plain(d, n, pos)) {
+        rec_.line = line;
+        rec_.end_line = line;
+        ++line;
+      } else {
+        parser.seek(pos, line);
+        (void)parser.next(rec_);
+        pos = parser.position();
+        line = parser.line();
+        if (rec_.blank()) {
+          ++out.blank;
+          continue;
+        }
       }
       ++out.rows;
       row(out);
@@ -470,6 +566,41 @@ class Worker {
   }
 
  private:
+  // Splits the record at `pos` into rec_.fields when it holds no double quote and is not a
+  // blank line, as CsvParser would (a CR before the line feed is not part of the last field),
+  // and moves `pos` past it. Otherwise returns false and leaves `pos` alone. d[n] must be NUL.
+  bool split_plain(const char* d, std::size_t n, std::size_t& pos) {
+    if (d[pos] == '\n' || d[pos] == '\r') {
+      return false;
+    }
+    rec_.fields.clear();
+    rec_.error.clear();
+    std::size_t i = pos;
+    std::size_t start = pos;
+    for (;;) {
+      while (!stop_[static_cast<unsigned char>(d[i])]) {
+        ++i;
+      }
+      const char c = d[i];
+      if (c == plan_.delim) {
+        rec_.fields.emplace_back(d + start, i - start);
+        start = ++i;
+      } else if (c == '\n' || i >= n) {
+        std::size_t end = i;
+        if (end > start && d[end - 1] == '\r') {
+          --end;
+        }
+        rec_.fields.emplace_back(d + start, end - start);
+        pos = i < n ? i + 1 : n;
+        return true;
+      } else if (c == '"') {
+        return false;
+      } else {
+        ++i;  // a NUL byte inside the data is part of the field
+      }
+    }
+  }
+
   Answer read_cell(const ItemPlan& ip, std::string_view raw) {
     // The common case first: one digit, no recodes, no numeric missing codes.
     if (raw.size() == 1 && raw[0] >= '0' && raw[0] <= '9' && ip.recodes.empty() &&
@@ -510,27 +641,89 @@ class Worker {
     return Answer::value(kNaN);  // not an answer: the engine marks the item invalid
   }
 
-  void keep_fields(std::string& out, bool json) {
+  // The item part of scoring for a row whose cells for this instrument are all blank or one
+  // byte that is an option's code: fills the item results score_into would. False (with `sc`
+  // partly written; score_into rewrites it all) when some cell needs the general path.
+  bool fast_items(const InstrumentPlan& ip, Score& sc) const {
+    int answered = 0;
+    for (const FastItem& f : ip.fast_items) {
+      const std::string_view raw = rec_.fields[f.column];
+      ItemResult& r = sc.items[f.item];
+      if (raw.empty()) {
+        r = ItemResult{ItemState::Missing, MissingReason::Blank, kNaN, kNaN, 0, false};
+        sc.item_codes[f.item] = kNaN;
+        sc.item_scores[f.item] = kNaN;
+        continue;
+      }
+      if (raw.size() != 1 || f.asked_if) {
+        return false;
+      }
+      const std::int16_t k = ip.items[f.item].byte_option[static_cast<unsigned char>(raw[0])];
+      if (k == kByteGeneral) {
+        return false;
+      }
+      const Item& item = ip.ins->items[f.item];
+      const ResponseOption& o = item.options[static_cast<std::size_t>(k)];
+      const double score = item.scored ? o.score : kNaN;
+      r = ItemResult{ItemState::Answered, MissingReason::Blank, o.code, score, 0, false};
+      sc.item_codes[f.item] = o.code;
+      sc.item_scores[f.item] = score;
+      ++answered;
+    }
+    sc.answered = answered;
+    return true;
+  }
+
+  void keep_fields_json(std::string& out) {
     bool first = true;
     for (int c : plan_.keep) {
       const auto uc = static_cast<std::size_t>(c);
-      const std::string_view v = uc < rec_.fields.size() ? rec_.fields[uc] : std::string_view();
-      if (json) {
-        if (!first) {
-          out.push_back(',');
-        }
-        append_json_string(out, plan_.header[uc]);
-        out.push_back(':');
-        append_json_string(out, v);
-      } else {
-        if (!first) {
-          out.push_back(',');
-        }
-        append_csv_field(out, v, plan_.opt->sanitize);
+      if (!first) {
+        out.push_back(',');
       }
       first = false;
+      append_json_string(out, plan_.header[uc]);
+      out.push_back(':');
+      append_json_string(out, field(c));
     }
   }
+
+  void keep_fields_csv(OutBuffer& out) {
+    bool first = true;
+    for (int c : plan_.keep) {
+      if (!first) {
+        out.push_back(',');
+      }
+      first = false;
+      put_field(out, field(c));
+    }
+  }
+
+  // A kept field: copied as it is when it needs neither quotes nor a formula guard (ids and
+  // dates nearly always), else written by append_csv_field.
+  void put_field(OutBuffer& o, std::string_view f) const {
+    char* w = o.room(f.size());
+    bool special = false;
+    for (const char c : f) {
+      *w++ = c;
+      special = special || kCsvSpecial[static_cast<unsigned char>(c)];
+    }
+    if (!special && (f.empty() || !kRiskyStart[static_cast<unsigned char>(f[0])])) {
+      o.commit(w);
+      return;
+    }
+    append_csv_field(o, f, plan_.opt->sanitize);
+  }
+  static constexpr auto kCsvSpecial = [] {
+    std::array<bool, 256> t{};
+    t[','] = t['"'] = t['\n'] = t['\r'] = true;
+    return t;
+  }();
+  static constexpr auto kRiskyStart = [] {
+    std::array<bool, 256> t{};
+    t['='] = t['+'] = t['-'] = t['@'] = t['\t'] = t['\r'] = true;
+    return t;
+  }();
 
   std::string_view field(int c) const {
     return c >= 0 && static_cast<std::size_t>(c) < rec_.fields.size()
@@ -585,49 +778,72 @@ class Worker {
         ++counts.invalid;
         continue;
       }
-      auto& answers = answers_[k];
-      bool any = false;
-      for (std::size_t i = 0; i < ins.items.size(); ++i) {
-        const ItemPlan& p = ip.items[i];
-        answers[i] = p.column >= 0 ? read_cell(p, rec_.fields[static_cast<std::size_t>(p.column)])
-                                   : Answer::missing();
-        any = any || answers[i].present;
-      }
-      if (!any) {
-        status_[k] = RowStatus::Skipped;
-        ++counts.skipped;
-        continue;
-      }
-      auto& ctx = ctx_[k];
-      ctx = ip.fixed_context;
-      for (std::size_t c = 0; c < ip.context_columns.size(); ++c) {
-        const int col = ip.context_columns[c];
-        if (col < 0) {
+      Score& sc = scores_[k];
+      if (ip.fast && fast_items(ip, sc)) {
+        ++out.fast_scored;
+        if (sc.answered == 0) {
+          status_[k] = RowStatus::Skipped;
+          ++counts.skipped;
           continue;
         }
-        const std::string_view v = trim(rec_.fields[static_cast<std::size_t>(col)]);
-        if (v.empty()) {
+        score_after_items(ins, ip.fixed_context, false, sc, score_options_);
+      } else {
+        auto& answers = answers_[k];
+        bool any = false;
+        for (std::size_t i = 0; i < ins.items.size(); ++i) {
+          const ItemPlan& p = ip.items[i];
+          if (p.column < 0) {
+            answers[i] = Answer::missing();
+            continue;
+          }
+          const std::string_view raw = rec_.fields[static_cast<std::size_t>(p.column)];
+          std::int16_t opt_index = kByteGeneral;
+          if (raw.size() == 1 &&
+              (opt_index = p.byte_option[static_cast<unsigned char>(raw[0])]) != kByteGeneral) {
+            answers[i] = Answer::choice(
+                ins.items[i].options[static_cast<std::size_t>(opt_index)].code, opt_index);
+          } else if (raw.empty()) {
+            answers[i] = Answer::missing();
+          } else {
+            answers[i] = read_cell(p, raw);
+          }
+          any = any || answers[i].present;
+        }
+        if (!any) {
+          status_[k] = RowStatus::Skipped;
+          ++counts.skipped;
           continue;
         }
-        tmp_ = normalize_label(v);
-        bool found = false;
-        for (const auto& [text, idx] : ip.context_values[c]) {
-          if (text == tmp_) {
-            ctx[c] = idx;
-            found = true;
-            break;
+        auto& ctx = ctx_[k];
+        ctx = ip.fixed_context;
+        for (std::size_t c = 0; c < ip.context_columns.size(); ++c) {
+          const int col = ip.context_columns[c];
+          if (col < 0) {
+            continue;
+          }
+          const std::string_view v = trim(rec_.fields[static_cast<std::size_t>(col)]);
+          if (v.empty()) {
+            continue;
+          }
+          tmp_ = normalize_label(v);
+          bool found = false;
+          for (const auto& [text, idx] : ip.context_values[c]) {
+            if (text == tmp_) {
+              ctx[c] = idx;
+              found = true;
+              break;
+            }
+          }
+          if (!found) {
+            error_line(out, plan_.header[static_cast<std::size_t>(col)], v, ins.id,
+                       fmt::format("not a value of context '{}' (expected one of: {}); "
+                                   "context left unknown",
+                                   ins.context[c].id, fmt::join(ins.context[c].values, ", ")),
+                       false);
           }
         }
-        if (!found) {
-          error_line(out, plan_.header[static_cast<std::size_t>(col)], v, ins.id,
-                     fmt::format("not a value of context '{}' (expected one of: {}); "
-                                 "context left unknown",
-                                 ins.context[c].id, fmt::join(ins.context[c].values, ", ")),
-                     false);
-        }
+        score_into(ins, answers, ctx, sc, score_options_);
       }
-      Score& sc = scores_[k];
-      score_into(ins, answers, ctx, sc, score_options_);
       switch (sc.status) {
         case Status::Complete:
           status_[k] = RowStatus::Complete;
@@ -684,7 +900,7 @@ class Worker {
       ++out.invalid_rows;
     }
     if (plan_.opt->format == BatchFormat::Csv) {
-      write_csv_row(out.out, malformed);
+      write_csv_row(out.csv, malformed);
     } else {
       write_json_row(out.out, malformed);
     }
@@ -712,8 +928,8 @@ class Worker {
     return !malformed && status_[k] != RowStatus::Skipped;
   }
 
-  void write_csv_row(std::string& o, bool malformed) {
-    keep_fields(o, false);
+  void write_csv_row(OutBuffer& o, bool malformed) {
+    keep_fields_csv(o);
     bool first = plan_.keep.empty();
     auto sep = [&] {
       if (!first) {
@@ -769,7 +985,7 @@ class Worker {
 
   void write_json_row(std::string& o, bool malformed) {
     fmt::format_to(std::back_inserter(o), "{{\"line\":{},\"fields\":{{", rec_.line);
-    keep_fields(o, true);
+    keep_fields_json(o);
     o += "}";
     if (malformed) {
       o += ",\"error\":";
@@ -867,6 +1083,7 @@ class Worker {
   std::vector<RowStatus> status_;
   std::string tmp_;
   ScoreOptions score_options_{false, false};
+  std::array<bool, 256> stop_{};  // bytes that end an unquoted field
 };
 
 void add_counts(BatchSummary& sum, const ChunkOut& c) {
@@ -876,6 +1093,7 @@ void add_counts(BatchSummary& sum, const ChunkOut& c) {
   sum.malformed_rows += c.malformed;
   sum.flags += c.flags;
   sum.errors_reported += c.errors_reported;
+  sum.fast_scored += c.fast_scored;
   for (std::size_t i = 0; i < c.counts.size() && i < sum.instruments.size(); ++i) {
     auto& a = sum.instruments[i];
     const auto& b = c.counts[i];
@@ -905,6 +1123,8 @@ class Output {
         ++rows_;
         start = end + 1;
       }
+    } else if (opt_.format == BatchFormat::Csv) {
+      out_.write(c.csv.data(), static_cast<std::streamsize>(c.csv.size()));
     } else {
       out_.write(c.out.data(), static_cast<std::streamsize>(c.out.size()));
     }

@@ -284,38 +284,4 @@ bool is_plain_number(std::string_view s) {
   return digits;
 }
 
-void append_csv_field(std::string& out, std::string_view field, bool sanitize) {
-  const bool risky = sanitize && !field.empty() &&
-                     (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@' ||
-                      field[0] == '\t' || field[0] == '\r') &&
-                     !is_plain_number(field);
-  static constexpr auto kQuote = [] {
-    std::array<bool, 256> t{};
-    t[','] = t['"'] = t['\n'] = t['\r'] = true;
-    return t;
-  }();
-  bool needs_quotes = false;
-  for (char c : field) {
-    needs_quotes = needs_quotes || kQuote[static_cast<unsigned char>(c)];
-  }
-  if (!needs_quotes) {
-    if (risky) {
-      out.push_back('\'');
-    }
-    out.append(field);
-    return;
-  }
-  out.push_back('"');
-  if (risky) {
-    out.push_back('\'');
-  }
-  for (char c : field) {
-    if (c == '"') {
-      out.push_back('"');
-    }
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
 }  // namespace promkit

@@ -3,9 +3,12 @@
 // chunks can be parsed on several threads), a record parser with line numbers and per-record
 // errors, and a writer that quotes and neutralises spreadsheet formulas.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +63,12 @@ class CsvParser {
   // Where the next record starts (byte offset in the chunk) and its line number.
   [[nodiscard]] std::size_t position() const { return pos_; }
   [[nodiscard]] std::uint64_t line() const { return line_; }
+  // Continues at byte `pos` of the chunk, a record start on physical line `line` (for a caller
+  // that reads the simple records itself and hands the others to this parser).
+  void seek(std::size_t pos, std::uint64_t line) {
+    pos_ = pos;
+    line_ = line;
+  }
 
  private:
   std::string_view data_;
@@ -74,12 +83,103 @@ class CsvParser {
 // quotes (comma on a tie or when none occurs).
 [[nodiscard]] char detect_delimiter(std::string_view header_line);
 
+// True for plain numbers such as 12, -3, 4.50 (what sanitising leaves alone).
+[[nodiscard]] bool is_plain_number(std::string_view s);
+
+// A growable byte buffer for output rows: like std::string, but growing never fills the new
+// space and every operation is inline, so writing a row is a run of stores.
+class OutBuffer {
+ public:
+  void clear() { size_ = 0; }
+  [[nodiscard]] const char* data() const { return data_.get(); }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] std::string_view view() const { return {data_.get(), size_}; }
+  void reserve(std::size_t n) {
+    if (n > cap_) {
+      grow(n - size_);
+    }
+  }
+  // Room for at least `n` more bytes; write them, then commit(end).
+  char* room(std::size_t n) {
+    if (cap_ - size_ < n) {
+      grow(n);
+    }
+    return data_.get() + size_;
+  }
+  void commit(const char* end) { size_ = static_cast<std::size_t>(end - data_.get()); }
+  void push_back(char c) {
+    *room(1) = c;
+    ++size_;
+  }
+  void append(std::string_view s) {
+    if (!s.empty()) {
+      std::memcpy(room(s.size()), s.data(), s.size());
+      size_ += s.size();
+    }
+  }
+  void append(const char* p, std::size_t n) { append(std::string_view(p, n)); }
+  OutBuffer& operator+=(std::string_view s) {
+    append(s);
+    return *this;
+  }
+
+ private:
+  void grow(std::size_t more) {
+    const std::size_t cap = std::max(cap_ * 2, size_ + more + 64);
+    auto fresh = std::make_unique_for_overwrite<char[]>(cap);
+    if (size_ > 0) {
+      std::memcpy(fresh.get(), data_.get(), size_);
+    }
+    data_ = std::move(fresh);
+    cap_ = cap;
+  }
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t cap_ = 0;
+};
+
+namespace detail {
+// Bytes that make a field need quotes: comma, double quote, CR, LF.
+inline constexpr auto kCsvQuote = [] {
+  std::array<bool, 256> t{};
+  t[','] = t['"'] = t['\n'] = t['\r'] = true;
+  return t;
+}();
+}  // namespace detail
+
 // Appends one CSV field (quoted when it holds the delimiter, a quote, CR or LF). With
 // `sanitize`, a field that starts with = + - @ TAB or CR and is not a plain number gets a leading
 // apostrophe, so spreadsheets show it as text instead of running it as a formula.
-void append_csv_field(std::string& out, std::string_view field, bool sanitize);
-
-// True for plain numbers such as 12, -3, 4.50 (what sanitising leaves alone).
-[[nodiscard]] bool is_plain_number(std::string_view s);
+// `Out` is std::string or OutBuffer.
+template <class Out>
+void append_csv_field(Out& out, std::string_view field, bool sanitize) {
+  const bool risky = sanitize && !field.empty() &&
+                     (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@' ||
+                      field[0] == '\t' || field[0] == '\r') &&
+                     !is_plain_number(field);
+  bool needs_quotes = false;
+  for (const char c : field) {
+    needs_quotes = needs_quotes || detail::kCsvQuote[static_cast<unsigned char>(c)];
+  }
+  if (!needs_quotes) {
+    if (risky) {
+      out.push_back('\'');
+    }
+    out.append(field);
+    return;
+  }
+  out.push_back('"');
+  if (risky) {
+    out.push_back('\'');
+  }
+  for (const char c : field) {
+    if (c == '"') {
+      out.push_back('"');
+    }
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
 
 }  // namespace promkit

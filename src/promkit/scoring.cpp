@@ -125,48 +125,90 @@ int Score::flags_raised() const {
   return static_cast<int>(std::count(flags.begin(), flags.end(), kFlagRaised));
 }
 
-void score_into(const Instrument& ins, std::span<const Answer> answers,
-                std::span<const double> context, Score& out, const ScoreOptions& options) {
-  const std::size_t n_items = ins.items.size();
-  const std::size_t n_scales = ins.scales.size();
-  // Every entry below is written before it is read (expressions only read earlier items and
-  // scales), so the arrays are only resized: no per-call clearing.
-  out.items.resize(n_items);
-  out.item_codes.resize(n_items);
-  out.item_scores.resize(n_items);
-  out.scales.resize(n_scales);
-  out.scale_values.resize(n_scales);
+void size_score(const Instrument& ins, Score& out) {
+  // Every entry is written before it is read (expressions only read earlier items and scales),
+  // so the arrays are only resized: no per-call clearing.
+  out.items.resize(ins.items.size());
+  out.item_codes.resize(ins.items.size());
+  out.item_scores.resize(ins.items.size());
+  out.scales.resize(ins.scales.size());
+  out.scale_values.resize(ins.scales.size());
   out.rules.resize(ins.rules.size());
   out.flags.resize(ins.flags.size());
-  out.status = Status::Complete;
-  out.answered = 0;
-
-  // Context values the caller did not supply are unknown.
-  double ctx_buf[16];
-  std::span<const double> ctx = context;
-  if (context.size() < ins.context.size()) {
-    const std::size_t n = std::min<std::size_t>(ins.context.size(), 16);
-    for (std::size_t i = 0; i < n; ++i) {
-      ctx_buf[i] = i < context.size() ? context[i] : kNaN;
-    }
-    ctx = std::span<const double>(ctx_buf, n);
+  for (std::size_t s = 0; s < ins.scales.size(); ++s) {
+    out.scales[s].bands.resize(ins.scales[s].interpretations.size());
   }
+}
 
+namespace {
+
+// Context values the caller did not supply are unknown: pads `context` into `buf` if short.
+std::span<const double> full_context(const Instrument& ins, std::span<const double> context,
+                                     double (&buf)[16]) {
+  if (context.size() >= ins.context.size()) {
+    return context;
+  }
+  const std::size_t n = std::min<std::size_t>(ins.context.size(), 16);
+  for (std::size_t i = 0; i < n; ++i) {
+    buf[i] = i < context.size() ? context[i] : kNaN;
+  }
+  return {buf, n};
+}
+
+EvalEnv env_of(const Score& out, std::span<const double> ctx) {
   EvalEnv env;
   env.item_codes = out.item_codes;
   env.item_scores = out.item_scores;
   env.scales = out.scale_values;
   env.rules = out.rules;
   env.context = ctx;
+  return env;
+}
+
+}  // namespace
+
+void score_into(const Instrument& ins, std::span<const Answer> answers,
+                std::span<const double> context, Score& out, const ScoreOptions& options) {
+  const std::size_t n_items = ins.items.size();
+  size_score(ins, out);
+  out.status = Status::Complete;
+  out.answered = 0;
+  double ctx_buf[16];
+  const std::span<const double> ctx = full_context(ins, context, ctx_buf);
+  const EvalEnv env = env_of(out, ctx);
 
   bool invalid = false;
   for (std::size_t i = 0; i < n_items; ++i) {
     const Item& item = ins.items[i];
     ItemResult& r = out.items[i];
+    const Answer a = i < answers.size() ? answers[i] : Answer::missing();
+    if (!item.enable_when) {
+      // Always asked: the common case, without the general path's checks when the caller has
+      // matched the answer to an option already or there is no answer.
+      if (a.option >= 0 && item.type == ItemType::Choice &&
+          static_cast<std::size_t>(a.option) < item.options.size()) {
+        const ResponseOption& o = item.options[static_cast<std::size_t>(a.option)];
+        r = ItemResult{ItemState::Answered,
+                       MissingReason::Blank,
+                       o.code,
+                       item.scored ? o.score : kNaN,
+                       0,
+                       false};
+        ++out.answered;
+        out.item_codes[i] = r.code;
+        out.item_scores[i] = r.score;
+        continue;
+      }
+      if (!a.present) {
+        r = ItemResult{ItemState::Missing, a.reason, kNaN, kNaN, 0, false};
+        out.item_codes[i] = kNaN;
+        out.item_scores[i] = kNaN;
+        continue;
+      }
+    }
     r = ItemResult{};
     r.code = kNaN;
     r.score = kNaN;
-    const Answer a = i < answers.size() ? answers[i] : Answer::missing();
     bool enabled = true;
     // Without item detail, an unanswered item that no scale adds and that has no if_skipped
     // value comes out the same whether skipped or missing: skip the evaluation.
@@ -197,11 +239,16 @@ void score_into(const Instrument& ins, std::span<const Answer> answers,
     out.item_codes[i] = r.code;
     out.item_scores[i] = r.score;
   }
+  score_after_items(ins, ctx, invalid, out, options);
+}
 
-  for (std::size_t s = 0; s < n_scales; ++s) {
+void score_after_items(const Instrument& ins, std::span<const double> context, bool invalid,
+                       Score& out, const ScoreOptions& options) {
+  double ctx_buf[16];
+  const EvalEnv env = env_of(out, full_context(ins, context, ctx_buf));
+  for (std::size_t s = 0; s < ins.scales.size(); ++s) {
     const Scale& sc = ins.scales[s];
     ScaleResult& res = out.scales[s];
-    res.bands.resize(sc.interpretations.size());
     std::fill(res.bands.begin(), res.bands.end(), kNoBand);
     out.scale_values[s] = kNaN;
     res.value = kNaN;

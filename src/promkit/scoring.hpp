@@ -77,6 +77,15 @@ struct ScoreOptions {
 void score_into(const Instrument& instrument, std::span<const Answer> answers,
                 std::span<const double> context, Score& out, const ScoreOptions& options = {});
 
+// For callers that fill the item results themselves (the batch scorer's fast path for rows of
+// plain option codes): size_score sizes `out` for the instrument (once is enough when `out` is
+// reused for it); then, with out.items, out.item_codes, out.item_scores and out.answered filled
+// as score_into would, score_after_items works out the scales, bands, rules, flags and status.
+// `invalid`: some answer is invalid (then every scale is invalid).
+void size_score(const Instrument& instrument, Score& out);
+void score_after_items(const Instrument& instrument, std::span<const double> context, bool invalid,
+                       Score& out, const ScoreOptions& options = {});
+
 [[nodiscard]] Score score(const Instrument& instrument, std::span<const Answer> answers,
                           std::span<const double> context = {});
 
