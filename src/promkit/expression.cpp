@@ -1138,6 +1138,30 @@ double Program::evaluate(const EvalEnv& env) const {
   if (code_.empty() || max_stack_ > kMaxStack) {
     return kNan;
   }
+  // The commonest flag and condition, "value op constant" with a known value, without the
+  // stack machine (an unknown value goes the general way, to the bounded evaluation).
+  if (code_.size() == 3 && code_[0].op == OpCode::Load && code_[1].op == OpCode::Const) {
+    const double a = load(env, code_[0].kind, code_[0].arg);
+    const double b = constants_[code_[1].arg];
+    if (!std::isnan(a)) {
+      switch (code_[2].op) {
+        case OpCode::Eq:
+          return a == b ? 1.0 : 0.0;
+        case OpCode::Ne:
+          return a != b ? 1.0 : 0.0;
+        case OpCode::Lt:
+          return a < b ? 1.0 : 0.0;
+        case OpCode::Le:
+          return a <= b ? 1.0 : 0.0;
+        case OpCode::Gt:
+          return a > b ? 1.0 : 0.0;
+        case OpCode::Ge:
+          return a >= b ? 1.0 : 0.0;
+        default:
+          break;
+      }
+    }
+  }
   std::array<double, kMaxStack> stack;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   double* top = stack.data();           // one past the top value
   const auto binary = [&top](auto f) {

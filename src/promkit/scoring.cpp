@@ -266,15 +266,17 @@ void score_after_items(const Instrument& ins, std::span<const double> context, b
       case ScaleMethod::Mean:
       case ScaleMethod::Count: {
         double sum = 0;
+        int expected = 0;  // counted in locals: the stores below could alias res
+        int answered = 0;
+        const ItemResult* items = out.items.data();
         for (int idx : sc.items) {
-          const auto ui = static_cast<std::size_t>(idx);
-          const ItemResult& ir = out.items[ui];
+          const ItemResult& ir = items[static_cast<std::size_t>(idx)];
           if (ir.state == ItemState::Skipped && std::isnan(ir.score)) {
             continue;  // skipped without a value: not part of this administration's scale
           }
-          ++res.expected;
+          ++expected;
           if (!std::isnan(ir.score)) {
-            ++res.answered;
+            ++answered;
             if (sc.method == ScaleMethod::Count) {
               sum += passes(ir.score, sc.where_op, sc.where_value) ? 1 : 0;
             } else {
@@ -282,6 +284,8 @@ void score_after_items(const Instrument& ins, std::span<const double> context, b
             }
           }
         }
+        res.expected = expected;
+        res.answered = answered;
         const int missing = res.expected - res.answered;
         if (missing > sc.missing.allow || (res.answered == 0 && res.expected > 0)) {
           res.status = Status::Incomplete;
