@@ -38,18 +38,23 @@ jobs=(
   "data.table, default threads|Rscript $root/bench/datatable_phq9.R $csv \$out"
   "cat (reading the file)|sh -c 'cat $csv > \$out'"
 )
+# Runs are interleaved (job 1, job 2, ..., job 1, job 2, ...) so that a change in the machine's
+# speed during the benchmark (a shared virtual machine) affects every job alike.
+declare -A times mems outs
+for ((i = 0; i < runs; i++)); do
+  for job in "${jobs[@]}"; do
+    name=${job%%|*}; cmd=${job#*|}
+    out=$data/out_$(printf '%s' "$name" | tr -c 'a-z0-9' '_').csv
+    line=$( { /usr/bin/time -f '%e %M' bash -c "out=$out; eval \"$cmd\"" 2>&1 >/dev/null; } | tail -1)
+    times[$name]+="${line% *} "; mems[$name]+="${line#* } "; outs[$name]=$out
+  done
+done
 results=()
 for job in "${jobs[@]}"; do
-  name=${job%%|*}; cmd=${job#*|}
-  out=$data/out_$(printf '%s' "$name" | tr -c 'a-z0-9' '_').csv
-  times=(); mems=()
-  for ((i = 0; i < runs; i++)); do
-    line=$( { /usr/bin/time -f '%e %M' bash -c "out=$out; eval \"$cmd\"" 2>&1 >/dev/null; } | tail -1)
-    times+=("${line% *}"); mems+=("${line#* }")
-  done
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  peak=$(printf '%s\n' "${mems[@]}" | sort -n | tail -1)
-  results+=("$name|$median|$peak|$out")
+  name=${job%%|*}
+  median=$(printf '%s\n' ${times[$name]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  peak=$(printf '%s\n' ${mems[$name]} | sort -n | tail -1)
+  results+=("$name|$median|$peak|${outs[$name]}")
 done
 
 # The results must agree: client id, date, total and band on every row.
