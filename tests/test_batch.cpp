@@ -901,6 +901,36 @@ TEST_SUITE("batch") {
     CHECK(fast_total > 4000);
   }
 
+  TEST_CASE("batch quotes kept fields of every length that hold a comma quote or cr") {
+    // Semicolon-separated, so a comma is data; ids of 1 to 20 bytes with the special byte at
+    // the start, middle or end (the kept-field writer reads 8 bytes at a time).
+    std::string csv = "client_id;phq9_1;phq9_2;phq9_3;phq9_4;phq9_5;phq9_6;phq9_7;phq9_8;phq9_9\n";
+    std::vector<std::string> expected;
+    for (std::size_t len = 1; len <= 20; ++len) {
+      for (const char special : {',', '\r', 'x'}) {
+        for (const std::size_t at : {std::size_t{0}, len / 2, len - 1}) {
+          std::string id(len, 'a');
+          id[at] = special;
+          if (special == '\r' && at == len - 1) {
+            continue;  // a CR at the very end of the row's last field is a CRLF; here mid-row
+          }
+          csv += id + ";0;0;0;0;0;0;0;0;0\n";
+          const bool quote = special != 'x';
+          const bool guard = id[0] == '\r';  // a leading CR is a formula risk: apostrophe
+          expected.push_back((quote ? "\"" + std::string(guard ? "'" : "") + id + "\"" : id) +
+                             ",0,minimal,complete,9,");
+        }
+      }
+    }
+    auto opt = options({"phq9"});
+    opt.keep = {"client_id"};
+    std::vector<std::string> got = lines(run(csv, opt).out);
+    REQUIRE(!got.empty());
+    got.erase(got.begin());
+    // An id with a CR inside is written quoted with the CR in it: split on LF only.
+    CHECK(got == expected);
+  }
+
   TEST_CASE("batch fast path covers rows of plain codes and leaves the rest to the general path") {
     const auto opt = options({"phq9"});
     const Result r =

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <map>
@@ -109,6 +110,9 @@ struct FastItem {
   std::size_t item = 0;
   std::size_t column = 0;
   bool asked_if = false;  // has an enable_when condition: the fast path takes it blank only
+  std::array<std::int8_t, 256> byte_option{};  // ItemPlan::byte_option, narrowed
+  std::vector<double> code;                    // per option
+  std::vector<double> score;                   // per option; NaN when the item is not scored
 };
 
 struct InstrumentPlan {
@@ -449,9 +453,21 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
       } else if (ip.items[i].column >= 0) {
         if (item.type != ItemType::Choice) {
           ip.fast = false;
+        } else if (item.options.size() > 127) {
+          ip.fast = false;
         } else {
-          ip.fast_items.push_back(FastItem{i, static_cast<std::size_t>(ip.items[i].column),
-                                           item.enable_when.has_value()});
+          FastItem f;
+          f.item = i;
+          f.column = static_cast<std::size_t>(ip.items[i].column);
+          f.asked_if = item.enable_when.has_value();
+          for (std::size_t b = 0; b < 256; ++b) {
+            f.byte_option[b] = static_cast<std::int8_t>(ip.items[i].byte_option[b]);
+          }
+          for (const auto& o : item.options) {
+            f.code.push_back(o.code);
+            f.score.push_back(item.scored ? o.score : kNaN);
+          }
+          ip.fast_items.push_back(std::move(f));
         }
       }
     }
@@ -663,15 +679,14 @@ class Worker {
       if (raw.size() != 1 || f.asked_if) {
         return false;
       }
-      const std::int16_t k = ip.items[f.item].byte_option[static_cast<unsigned char>(raw[0])];
-      if (k == kByteGeneral) {
+      const std::int8_t k = f.byte_option[static_cast<unsigned char>(raw[0])];
+      if (k < 0) {
         return false;
       }
-      const Item& item = ip.ins->items[f.item];
-      const ResponseOption& o = item.options[static_cast<std::size_t>(k)];
-      const double score = item.scored ? o.score : kNaN;
-      r = ItemResult{ItemState::Answered, MissingReason::Blank, o.code, score, 0, false};
-      sc.item_codes[f.item] = o.code;
+      const double code = f.code[static_cast<std::size_t>(k)];
+      const double score = f.score[static_cast<std::size_t>(k)];
+      r = ItemResult{ItemState::Answered, MissingReason::Blank, code, score, 0, false};
+      sc.item_codes[f.item] = code;
       sc.item_scores[f.item] = score;
       ++answered;
     }
@@ -707,6 +722,22 @@ class Worker {
   // A kept field: copied as it is when it needs neither quotes nor a formula guard (ids and
   // dates nearly always), else written by append_csv_field.
   void put_field(OutBuffer& o, std::string_view f) const {
+    const std::size_t n = f.size();
+    if (n >= 8 && n <= 16 && !kRiskyStart[static_cast<unsigned char>(f[0])]) {
+      // Eight bytes at a time: the first and the last eight (overlapping when n < 16).
+      std::uint64_t a = 0;
+      std::uint64_t b = 0;
+      std::memcpy(&a, f.data(), 8);
+      std::memcpy(&b, f.data() + n - 8, 8);
+      const std::uint64_t hits = any_csv_special(a) | any_csv_special(b);
+      if (hits == 0) {
+        char* w = o.room(16);
+        std::memcpy(w, &a, 8);
+        std::memcpy(w + n - 8, &b, 8);
+        o.commit(w + n);
+        return;
+      }
+    }
     char* w = o.room(f.size());
     bool special = false;
     for (const char c : f) {
@@ -718,6 +749,17 @@ class Worker {
       return;
     }
     append_csv_field(o, f, plan_.opt->sanitize);
+  }
+  // The bytes of `w` equal to `c` (the high bit of each such byte set; exact).
+  static std::uint64_t bytes_equal(std::uint64_t w, char c) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+    const std::uint64_t x = w ^ (kOnes * static_cast<unsigned char>(c));
+    return ~(((x & kLow7) + kLow7) | x | kLow7);
+  }
+  // Non-zero when `w` holds a byte that makes a CSV field need quotes.
+  static std::uint64_t any_csv_special(std::uint64_t w) {
+    return bytes_equal(w, ',') | bytes_equal(w, '"') | bytes_equal(w, '\n') | bytes_equal(w, '\r');
   }
   static constexpr auto kCsvSpecial = [] {
     std::array<bool, 256> t{};

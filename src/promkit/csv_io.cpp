@@ -19,21 +19,34 @@ ChunkReader::ChunkReader(int fd, std::size_t target_chunk, std::size_t max_recor
 
 bool ChunkReader::fill() {
   constexpr std::size_t kBlock = std::size_t{1} << 20;
-  const std::size_t old = buf_.size();
-  buf_.resize(old + kBlock);
+  if (cap_ - end_ < kBlock) {
+    const std::size_t have = size();
+    if (begin_ > 0 && cap_ - have >= kBlock) {
+      std::memmove(buf_.get(), buf_.get() + begin_, have);
+    } else {
+      const std::size_t cap = std::max(cap_ * 2, have + kBlock);
+      auto fresh = std::make_unique_for_overwrite<char[]>(cap);
+      if (have > 0) {
+        std::memcpy(fresh.get(), buf_.get() + begin_, have);
+      }
+      buf_ = std::move(fresh);
+      cap_ = cap;
+    }
+    begin_ = 0;
+    end_ = have;
+  }
   ssize_t n = 0;
   do {
-    n = ::read(fd_, buf_.data() + old, kBlock);
+    n = ::read(fd_, buf_.get() + end_, kBlock);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
-    buf_.resize(old);
     throw DataError(fmt::format("cannot read the input: {}", std::strerror(errno)));
   }
-  buf_.resize(old + static_cast<std::size_t>(n));
-  if (!started_ && buf_.size() >= 3) {
+  end_ += static_cast<std::size_t>(n);
+  if (!started_ && size() >= 3) {
     started_ = true;
-    if (buf_.compare(0, 3, "\xEF\xBB\xBF") == 0) {
-      buf_.erase(0, 3);
+    if (std::memcmp(buf_.get() + begin_, "\xEF\xBB\xBF", 3) == 0) {
+      begin_ += 3;
     }
   }
   if (n == 0) {
@@ -53,8 +66,8 @@ bool ChunkReader::next(std::string& chunk, std::uint64_t& first_line) {
     // Scan what is new for record boundaries (a line feed outside quotes).
     // Runs between quotes are handled in bulk (memchr for the next quote, a vectorisable count
     // of line feeds, memrchr for the last one), so exports with few quotes scan at memory speed.
-    const char* p = buf_.data();
-    const std::size_t n = buf_.size();
+    const char* p = buf_.get() + begin_;
+    const std::size_t n = size();
     std::size_t i = scanned_;
     while (i < n) {
       const void* q = std::memchr(p + i, '"', n - i);
@@ -74,15 +87,15 @@ bool ChunkReader::next(std::string& chunk, std::uint64_t& first_line) {
       i = end + 1;
     }
     scanned_ = n;
-    if (boundary_ >= target_ || (eof_ && !buf_.empty())) {
+    if (boundary_ >= target_ || (eof_ && n > 0)) {
       std::size_t cut = boundary_;
       std::uint64_t lines = lines_at_boundary_;
       if (eof_ && (boundary_ < target_ || boundary_ == 0)) {
-        cut = buf_.size();  // the rest, including a last record without a line feed
+        cut = n;  // the rest, including a last record without a line feed
         lines = lines_scanned_;
       }
-      chunk.assign(buf_, 0, cut);
-      buf_.erase(0, cut);
+      chunk.assign(p, cut);
+      begin_ += cut;
       first_line = line_;
       line_ += lines;
       scanned_ -= cut;
@@ -94,7 +107,7 @@ bool ChunkReader::next(std::string& chunk, std::uint64_t& first_line) {
     if (eof_) {
       return false;
     }
-    if (buf_.size() - boundary_ > max_record_) {
+    if (n - boundary_ > max_record_) {
       throw DataError(
           fmt::format("line {}: a record runs past {} MiB; the input probably has an "
                       "unclosed double quote",

@@ -32,13 +32,19 @@ class ChunkReader {
 
  private:
   bool fill();
+  [[nodiscard]] std::size_t size() const { return end_ - begin_; }
   int fd_;
   std::size_t target_;
   std::size_t max_record_;
-  std::string buf_;
-  std::size_t scanned_ = 0;          // bytes of buf_ already scanned for boundaries
-  std::size_t boundary_ = 0;         // end of the last whole record found in buf_
-  std::uint64_t lines_scanned_ = 0;  // line feeds in buf_[0, scanned_)
+  // Unconsumed input is buf_[begin_, end_). Consumed bytes are dropped by moving the rest to
+  // the front only when the space behind it runs short (not after every chunk).
+  std::unique_ptr<char[]> buf_;
+  std::size_t cap_ = 0;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  std::size_t scanned_ = 0;          // bytes after begin_ already scanned for boundaries
+  std::size_t boundary_ = 0;         // end of the last whole record found, after begin_
+  std::uint64_t lines_scanned_ = 0;  // line feeds in the scanned bytes
   std::uint64_t lines_at_boundary_ = 0;
   bool in_quotes_ = false;
   bool eof_ = false;
