@@ -8,6 +8,7 @@
 #include "promkit/store.hpp"
 
 #include "support/temp_dir.hpp"
+#include <sys/stat.h>
 
 namespace {
 
@@ -45,6 +46,31 @@ TEST_SUITE("store") {
     TempDir d;
     const promkit::Store s(d.file("a.db"));
     CHECK(s.schema_version() == promkit::Store::kSchemaVersion);
+  }
+
+  TEST_CASE("a new store file is readable by its owner only and an existing one keeps its mode") {
+    TempDir d;
+    const auto mode = [](const std::string& path) {
+      struct stat st {};
+      REQUIRE(::stat(path.c_str(), &st) == 0);
+      return st.st_mode & 0777U;
+    };
+    const mode_t old_mask = ::umask(022);
+    {
+      promkit::Store s(d.file("new.db"));
+      const std::vector<promkit::Administration> rows{admin("c1", "2024-01-01", 12)};
+      REQUIRE(s.import(rows, promkit::ConflictPolicy::Fail, "x").added == 1);
+      CHECK(mode(d.file("new.db")) == 0600U);
+      CHECK(mode(d.file("new.db-wal")) == 0600U);  // SQLite follows the database file
+    }
+    std::ofstream(d.file("shared.db")).close();
+    REQUIRE(::chmod(d.file("shared.db").c_str(), 0640) == 0);
+    {
+      const promkit::Store s(d.file("shared.db"));
+      CHECK(s.schema_version() == promkit::Store::kSchemaVersion);
+    }
+    CHECK(mode(d.file("shared.db")) == 0640U);
+    ::umask(old_mask);
   }
 
   TEST_CASE("migration from version 1 adds the import log and keeps data") {

@@ -127,14 +127,6 @@ class AtomicOut {
   bool committed_ = false;
 };
 
-std::unique_ptr<std::ofstream> open_out(const std::string& path, const std::string& what) {
-  auto f = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
-  if (!*f) {
-    throw Error(fmt::format("cannot write {} '{}': {}", what, path, std::strerror(errno)));
-  }
-  return f;
-}
-
 int score_batch(const ScoreOptions& opt, Io& io, Registry& registry) {
   BatchOptions bo;
   for (const auto& id : opt.instruments) {
@@ -219,25 +211,15 @@ int score_batch(const ScoreOptions& opt, Io& io, Registry& registry) {
   if (!opt.alerts_file.empty()) {
     alerts_file = std::make_unique<AtomicOut>(opt.alerts_file, "the alerts file");
   }
-  // --store: score to NDJSON in a temporary file, then import it in one transaction.
-  std::unique_ptr<std::ofstream> store_rows;
-  std::string store_tmp;
+  // --store: the scored rows (NDJSON) go straight into one import transaction.
+  std::unique_ptr<StoreSink> sink;
   if (!opt.store.empty()) {
     bo.format = BatchFormat::Ndjson;
     bo.keep_all = true;  // the item answers go into the store too
     bo.sanitize = false;
-    store_tmp = make_temp_path();
-    store_rows = open_out(store_tmp, "a temporary file");
+    sink = std::make_unique<StoreSink>(opt.store, bo.input_name, registry);
   }
-  struct TmpRemover {
-    const std::string& path;
-    ~TmpRemover() {
-      if (!path.empty()) {
-        std::remove(path.c_str());
-      }
-    }
-  } remove_tmp{store_tmp};
-  std::ostream& out = store_rows ? *store_rows : out_file ? out_file->stream() : io.out;
+  std::ostream& out = sink ? sink->stream() : out_file ? out_file->stream() : io.out;
   const BatchSummary s = run_batch(fd, bo, out, errors_file ? &errors_file->stream() : nullptr,
                                    alerts_file ? &alerts_file->stream() : nullptr);
   out.flush();
@@ -275,9 +257,8 @@ int score_batch(const ScoreOptions& opt, Io& io, Registry& registry) {
                              : std::string("; use --errors FILE for the reasons"));
     }
   }
-  if (store_rows && !s.stopped) {
-    store_rows->close();
-    const int rc = import_scored_ndjson(store_tmp, opt.store, bo.input_name, registry, io);
+  if (sink && !s.stopped) {
+    const int rc = sink->finish(io);
     if (rc != 0) {
       return rc;
     }

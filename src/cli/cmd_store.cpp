@@ -19,6 +19,7 @@
 
 #include "promkit/batch.hpp"
 #include "promkit/csv_io.hpp"
+#include "promkit/line_sink.hpp"
 #include "promkit/store.hpp"
 
 #include "command.hpp"
@@ -155,6 +156,20 @@ class ScoredReader {
     }
   }
 
+  // One line of NDJSON (line number `no`); blank lines are ignored.
+  void ndjson_line(std::string_view line, std::uint64_t no) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+      return;
+    }
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      throw DataError(fmt::format("{}: line {}: not valid JSON: {}", source_, no, e.what()));
+    }
+    json_row(j, no);
+  }
+
   void read_json_stream(std::istream& in) {
     // NDJSON, or one JSON array (promkit score --format json).
     const int first = skip_space(in);
@@ -174,17 +189,7 @@ class ScoredReader {
     std::string line;
     std::uint64_t no = 0;
     while (std::getline(in, line)) {
-      ++no;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) {
-        continue;
-      }
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::exception& e) {
-        throw DataError(fmt::format("{}: line {}: not valid JSON: {}", source_, no, e.what()));
-      }
-      json_row(j, no);
+      ndjson_line(line, ++no);
     }
   }
 
@@ -387,11 +392,15 @@ ConflictPolicy parse_policy(const std::string& s) {
   return ConflictPolicy::Fail;
 }
 
+// Creates the store's directory when missing, readable by its owner only (mode 0700, as the
+// administer journals' directory); an existing directory is left as it is.
 void ensure_parent_dir(const std::string& path) {
   const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
+  if (!parent.empty() && !std::filesystem::exists(parent)) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
+    std::filesystem::permissions(parent, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
   }
 }
 
@@ -437,18 +446,6 @@ struct StoreOptions {
   std::string format;
 };
 
-class TempFile {
- public:
-  TempFile() : path_(make_temp_path()) {}
-  ~TempFile() { std::remove(path_.c_str()); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 int run_import(const StoreOptions& opt, Io& io, const Globals& globals) {
   const std::string path = resolve_store_path(opt.store);
   Registry registry = globals.registry(io);
@@ -476,30 +473,24 @@ int run_import(const StoreOptions& opt, Io& io, const Globals& globals) {
       if (fd < 0) {
         throw Error(fmt::format("cannot read '{}': {}", file, std::strerror(errno)));
       }
-      TempFile tmp;
+      // Scored rows go straight into the import (nothing is written to a temporary file).
+      LineSink sink([&](std::string_view line, std::uint64_t no) { reader.ndjson_line(line, no); });
+      std::ostream out(&sink);
       BatchSummary s;
-      {
-        std::ofstream out(tmp.path(), std::ios::binary | std::ios::trunc);
-        try {
-          s = run_batch(fd, bo, out, nullptr, nullptr);
-        } catch (...) {
-          ::close(fd);
-          throw;
-        }
+      try {
+        s = run_batch(fd, bo, out, nullptr, nullptr);
+      } catch (...) {
         ::close(fd);
-        out.flush();
-        if (!out) {
-          throw Error(fmt::format("writing the temporary file '{}' failed", tmp.path()));
-        }
+        throw;
       }
+      ::close(fd);
+      sink.finish();
       if (s.invalid_rows > 0) {
         fmt::print(io.err,
                    "promkit: note: {}: {} row{} with invalid data stored with status invalid "
                    "(see 'promkit score ... --errors FILE' for the reasons)\n",
                    file, s.invalid_rows, s.invalid_rows == 1 ? "" : "s");
       }
-      std::ifstream in(tmp.path(), std::ios::binary);
-      reader.read_json_stream(in);
     } else {
       std::ifstream probe(file, std::ios::binary);
       if (!probe) {
@@ -710,17 +701,6 @@ void add_filter_options(CLI::App* sub, StoreOptions& opt) {
 
 }  // namespace
 
-std::string make_temp_path() {
-  const std::string dir = env("TMPDIR");
-  std::string path = (dir.empty() ? std::string("/tmp") : dir) + "/promkit-import-XXXXXX";
-  const int fd = ::mkstemp(path.data());
-  if (fd < 0) {
-    throw Error(fmt::format("cannot create a temporary file: {}", std::strerror(errno)));
-  }
-  ::close(fd);
-  return path;
-}
-
 std::string resolve_store_path(const std::string& option) {
   if (!option.empty()) {
     return option;
@@ -732,16 +712,41 @@ std::string resolve_store_path(const std::string& option) {
   return path;
 }
 
-int import_scored_ndjson(const std::string& ndjson_path, const std::string& store_option,
-                         const std::string& source, Registry& registry, Io& io) {
-  const std::string path = resolve_store_path(store_option);
-  ensure_parent_dir(path);
-  Store store(path);
-  Store::Importer importer(store, ConflictPolicy::Fail, source);
-  ScoredReader reader(source, registry, [&](const Administration& a) { importer.add(a); });
-  std::ifstream in(ndjson_path, std::ios::binary);
-  reader.read_json_stream(in);
-  return report_import(importer.finish(), reader.counts, source, path, io);
+struct StoreSink::Impl {
+  Impl(const std::string& store_path, const std::string& source_name, Registry& registry)
+      : path(store_path),
+        source(source_name),
+        store(open_for_import(store_path)),
+        importer(store, ConflictPolicy::Fail, source_name),
+        reader(source_name, registry, [this](const Administration& a) { importer.add(a); }),
+        lines([this](std::string_view line, std::uint64_t no) { reader.ndjson_line(line, no); }),
+        out(&lines) {}
+  static Store open_for_import(const std::string& path) {
+    ensure_parent_dir(path);
+    return Store(path);
+  }
+  std::string path;
+  std::string source;
+  Store store;
+  Store::Importer importer;
+  ScoredReader reader;
+  LineSink lines;
+  std::ostream out;
+};
+
+StoreSink::StoreSink(const std::string& store_option, const std::string& source, Registry& registry)
+    : impl_(std::make_unique<Impl>(resolve_store_path(store_option), source, registry)) {}
+StoreSink::~StoreSink() = default;
+
+std::ostream& StoreSink::stream() {
+  return impl_->out;
+}
+
+int StoreSink::finish(Io& io) {
+  impl_->out.flush();
+  impl_->lines.finish();
+  return report_import(impl_->importer.finish(), impl_->reader.counts, impl_->source, impl_->path,
+                       io);
 }
 
 void register_store(CLI::App& app, Runner& run, Io& io, const Globals& globals) {

@@ -52,14 +52,23 @@ void register_report(CLI::App& app, Runner& run, Io& io, const Globals& globals)
 // (cmd_store.cpp). Throws UsageError when none can be worked out.
 [[nodiscard]] std::string resolve_store_path(const std::string& option);
 
-// Imports a file of promkit's scored NDJSON into the store in one transaction; prints the
-// outcome on io.err and returns the exit status (cmd_store.cpp; used by score --store).
-[[nodiscard]] int import_scored_ndjson(const std::string& ndjson_path,
-                                       const std::string& store_option, const std::string& source,
-                                       Registry& registry, Io& io);
+// Scored NDJSON written to stream() goes straight into one import transaction of the store, a
+// line at a time: no temporary file ever holds the answers (cmd_store.cpp; used by score
+// --store). finish() commits and prints the outcome on io.err and returns the exit status;
+// destroying the sink unfinished rolls the import back.
+class StoreSink {
+ public:
+  StoreSink(const std::string& store_option, const std::string& source, Registry& registry);
+  ~StoreSink();
+  StoreSink(const StoreSink&) = delete;
+  StoreSink& operator=(const StoreSink&) = delete;
+  [[nodiscard]] std::ostream& stream();
+  [[nodiscard]] int finish(Io& io);
 
-// A new empty file's path in $TMPDIR (default /tmp); the caller removes it (cmd_store.cpp).
-[[nodiscard]] std::string make_temp_path();
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 void register_administer(CLI::App& app, Runner& run, Io& io, const Globals& globals);
 
 // "key=value[,key=value]" options (--context) into pairs; throws UsageError.

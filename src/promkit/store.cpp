@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 namespace promkit {
 namespace {
@@ -284,6 +286,14 @@ struct Store::Impl {
 
 Store::Store(const std::string& path, int migrate_to) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
+  // A new store is readable by its owner only (it holds answers); SQLite gives its journal
+  // files the database file's mode. An existing file keeps the mode it has.
+  if (path != ":memory:" && !path.starts_with("file:")) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
