@@ -1347,7 +1347,6 @@ double Program::evaluate_bounds(const EvalEnv& env) const {
   }
   std::array<Bounds, kMaxStack> stack;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   Bounds* top = stack.data();
-  constexpr double kInf = std::numeric_limits<double>::infinity();
   for (const Instruction& in : code_) {
     Bounds* const base = top - in.arg;  // n-ary instructions only
     switch (in.op) {
