@@ -12,6 +12,7 @@
 #include "promkit/answers.hpp"
 #include "promkit/batch.hpp"
 #include "promkit/column_map.hpp"
+#include "promkit/output_target.hpp"
 #include "promkit/scoring.hpp"
 
 #include "command.hpp"
@@ -89,14 +90,17 @@ char parse_delimiter(const std::string& d) {
 }
 
 // A file written under a temporary name beside its destination and renamed onto it by commit();
-// dropped (and the destination left as it was) otherwise.
+// dropped (and the destination left as it was) otherwise. A destination that is not a regular
+// file (/dev/null, a FIFO, /dev/stdout) is written directly; through a symbolic link, the file
+// it points to is replaced and the link kept (atomic_write_target).
 class AtomicOut {
  public:
-  AtomicOut(std::string path, std::string what)
-      : path_(std::move(path)),
-        tmp_(fmt::format("{}.partial-{}", path_, ::getpid())),
-        what_(std::move(what)),
-        stream_(tmp_, std::ios::binary | std::ios::trunc) {
+  AtomicOut(std::string path, std::string what) : path_(std::move(path)), what_(std::move(what)) {
+    if (const auto target = atomic_write_target(path_)) {
+      final_ = *target;
+      tmp_ = fmt::format("{}.partial-{}", final_, ::getpid());
+    }
+    stream_.open(tmp_.empty() ? path_ : tmp_, std::ios::binary | std::ios::trunc);
     if (!stream_) {
       throw Error(fmt::format("cannot write {} '{}': {}", what_, path_, std::strerror(errno)));
     }
@@ -104,7 +108,7 @@ class AtomicOut {
   AtomicOut(const AtomicOut&) = delete;
   AtomicOut& operator=(const AtomicOut&) = delete;
   ~AtomicOut() {
-    if (!committed_) {
+    if (!committed_ && !tmp_.empty()) {
       stream_.close();
       std::remove(tmp_.c_str());
     }
@@ -113,7 +117,7 @@ class AtomicOut {
   void commit() {
     stream_.flush();
     stream_.close();
-    if (!stream_ || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    if (!stream_ || (!tmp_.empty() && std::rename(tmp_.c_str(), final_.c_str()) != 0)) {
       throw Error(fmt::format("writing {} '{}' failed: {}", what_, path_, std::strerror(errno)));
     }
     committed_ = true;
@@ -121,7 +125,8 @@ class AtomicOut {
 
  private:
   std::string path_;
-  std::string tmp_;
+  std::string final_;  // what the temporary file is renamed onto
+  std::string tmp_;    // empty: written directly
   std::string what_;
   std::ofstream stream_;
   bool committed_ = false;

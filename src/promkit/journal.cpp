@@ -7,11 +7,13 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "promkit/error.hpp"
+#include "promkit/output_target.hpp"
 #include "promkit/version.hpp"
 
 #include <fcntl.h>
@@ -310,7 +312,23 @@ std::vector<JournalSummary> list_journals(const std::string& dir) {
 }
 
 void write_file_atomic(const std::string& path, std::string_view content, unsigned mode) {
-  const fs::path target(path);
+  const std::optional<std::string> where = atomic_write_target(path);
+  if (!where) {
+    // Not a regular file (/dev/null, a FIFO, /dev/stdout): written directly, its mode untouched.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) {
+      fail("cannot write", path);
+    }
+    try {
+      write_all(fd, content, path);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    ::close(fd);
+    return;
+  }
+  const fs::path target(*where);
   const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
   std::string tmpl = (fs::path(dir) / ("." + target.filename().string() + ".XXXXXX")).string();
   std::vector<char> buf(tmpl.begin(), tmpl.end());
@@ -332,7 +350,7 @@ void write_file_atomic(const std::string& path, std::string_view content, unsign
     throw;
   }
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::rename(tmp.c_str(), where->c_str()) != 0) {
     const int saved = errno;
     ::unlink(tmp.c_str());
     errno = saved;
