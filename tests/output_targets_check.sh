@@ -54,4 +54,25 @@ printf '0\n0\n0\n0\n0\n0\n0\n0\n0\n' |
 wait $c4
 [[ -p "$out/result.fifo" ]] || fail "result.fifo is no longer a FIFO"
 grep -q '"client"' "$out/result.got" || fail "the result did not reach the FIFO"
+# A run stopped by a signal part way leaves no temporary file behind (it holds scores and
+# answers) and no output file: the input is a FIFO kept open, so promkit is still reading.
+mkfifo "$out/slow.fifo"
+"$bin" score -i phq9 -q -o "$out/stopped.csv" --errors "$out/stopped-errors.csv" "$out/slow.fifo" &
+pid=$!
+exec 7>"$out/slow.fifo"
+head -2 "$csv" >&7
+for _ in $(seq 50); do
+  ls "$out" | grep -q 'stopped.csv.partial' && break
+  sleep 0.1
+done
+ls "$out" | grep -q 'stopped.csv.partial' || fail "no temporary file while running"
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+exec 7>&-
+[[ $rc -eq 143 ]] || fail "stopped run exited $rc, expected 143 (SIGTERM)"
+if ls "$out" | grep -q partial; then
+  fail "a temporary file was left by the stopped run: $(ls "$out" | grep partial)"
+fi
+[[ ! -e "$out/stopped.csv" ]] || fail "the stopped run left an output file"
 echo "output targets: ok"

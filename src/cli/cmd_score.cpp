@@ -1,7 +1,9 @@
 // promkit score: score one response given on the command line (--answers), or every row of a
 // CSV export (batch: streaming, several instruments per row, every row accounted for).
 
+#include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -89,6 +91,53 @@ char parse_delimiter(const std::string& d) {
   throw UsageError(fmt::format("--delimiter '{}': give one character, or 'tab'", d));
 }
 
+// Temporary output files to remove when the run is stopped by a signal (Ctrl-C, SIGTERM,
+// SIGHUP): they hold scores and answers. The handler reads only these fixed buffers.
+constexpr std::size_t kMaxTemps = 4;
+std::array<std::array<char, 4096>, kMaxTemps> g_temp_paths{};     // NOLINT: for the handler
+std::array<volatile std::sig_atomic_t, kMaxTemps> g_temp_used{};  // NOLINT
+
+extern "C" void remove_temps_and_stop(int sig) {
+  for (std::size_t i = 0; i < kMaxTemps; ++i) {
+    if (g_temp_used[i] != 0) {
+      ::unlink(g_temp_paths[i].data());
+    }
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// Registers `path` for removal on a signal; returns its slot, or -1 when it cannot be held.
+int register_temp(const std::string& path) {
+  static const bool installed = [] {
+    struct sigaction sa {};
+    sa.sa_handler = remove_temps_and_stop;
+    sigemptyset(&sa.sa_mask);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      ::sigaction(sig, &sa, nullptr);
+    }
+    return true;
+  }();
+  (void)installed;
+  if (path.size() >= g_temp_paths[0].size()) {
+    return -1;
+  }
+  for (std::size_t i = 0; i < kMaxTemps; ++i) {
+    if (g_temp_used[i] == 0) {
+      std::memcpy(g_temp_paths[i].data(), path.c_str(), path.size() + 1);
+      g_temp_used[i] = 1;
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+void unregister_temp(int slot) {
+  if (slot >= 0) {
+    g_temp_used[static_cast<std::size_t>(slot)] = 0;
+  }
+}
+
 // A file written under a temporary name beside its destination and renamed onto it by commit();
 // dropped (and the destination left as it was) otherwise. A destination that is not a regular
 // file (/dev/null, a FIFO, /dev/stdout) is written directly; through a symbolic link, the file
@@ -101,6 +150,9 @@ class AtomicOut {
       tmp_ = fmt::format("{}.partial-{}", final_, ::getpid());
     }
     stream_.open(tmp_.empty() ? path_ : tmp_, std::ios::binary | std::ios::trunc);
+    if (stream_ && !tmp_.empty()) {
+      slot_ = register_temp(tmp_);
+    }
     if (!stream_) {
       throw Error(fmt::format("cannot write {} '{}': {}", what_, path_, std::strerror(errno)));
     }
@@ -112,6 +164,7 @@ class AtomicOut {
       stream_.close();
       std::remove(tmp_.c_str());
     }
+    unregister_temp(slot_);
   }
   std::ofstream& stream() { return stream_; }
   void commit() {
@@ -121,12 +174,15 @@ class AtomicOut {
       throw Error(fmt::format("writing {} '{}' failed: {}", what_, path_, std::strerror(errno)));
     }
     committed_ = true;
+    unregister_temp(slot_);
+    slot_ = -1;
   }
 
  private:
   std::string path_;
   std::string final_;  // what the temporary file is renamed onto
   std::string tmp_;    // empty: written directly
+  int slot_ = -1;      // in the signal handler's list of files to remove
   std::string what_;
   std::ofstream stream_;
   bool committed_ = false;
