@@ -92,14 +92,13 @@ int run_report(const ReportCliOptions& opt, Io& io, const Globals& globals) {
       },
       std::move(paired), ro);
   const ReportData data = builder.summarise();
-  std::unique_ptr<std::ofstream> file;
+  // Written under a temporary name and renamed into place at the end: a report that fails part
+  // way never leaves a truncated file where a good one was.
+  std::unique_ptr<AtomicOut> file;
   if (!opt.output.empty() && opt.output != "-") {
-    file = std::make_unique<std::ofstream>(opt.output, std::ios::binary | std::ios::trunc);
-    if (!*file) {
-      throw Error(fmt::format("cannot write '{}': {}", opt.output, std::strerror(errno)));
-    }
+    file = std::make_unique<AtomicOut>(opt.output, "the report");
   }
-  std::ostream& out = file ? *file : io.out;
+  std::ostream& out = file ? file->stream() : io.out;
   if (opt.format == "html") {
     render_html(out, data);
   } else if (opt.format == "md") {
@@ -116,9 +115,7 @@ int run_report(const ReportCliOptions& opt, Io& io, const Globals& globals) {
   }
   out.flush();
   if (file) {
-    if (!*file) {
-      throw Error(fmt::format("writing '{}' failed", opt.output));
-    }
+    file->commit();
     fmt::print(io.err, "promkit: wrote {} ({} clients, {} administrations)\n", opt.output,
                data.clients, data.administrations);
   }
