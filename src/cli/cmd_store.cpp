@@ -452,6 +452,7 @@ int run_import(const StoreOptions& opt, Io& io, const Globals& globals) {
   ensure_parent_dir(path);
   Store store(path);
   int rc = 0;
+  bool invalid = false;  // a raw export had invalid rows (stored with status invalid)
   for (const auto& file : opt.files) {
     Store::Importer importer(store, parse_policy(opt.on_conflict), file);
     ScoredReader reader(file, registry, [&](const Administration& a) { importer.add(a); });
@@ -486,6 +487,7 @@ int run_import(const StoreOptions& opt, Io& io, const Globals& globals) {
       ::close(fd);
       sink.finish();
       if (s.invalid_rows > 0) {
+        invalid = true;
         fmt::print(io.err,
                    "promkit: note: {}: {} row{} with invalid data stored with status invalid "
                    "(see 'promkit score ... --errors FILE' for the reasons)\n",
@@ -520,7 +522,8 @@ int run_import(const StoreOptions& opt, Io& io, const Globals& globals) {
     const ImportResult r = importer.finish();
     rc = std::max(rc, report_import(r, reader.counts, file, path, io));
   }
-  return rc;
+  // As 'score --store': the job ran, but some answers were invalid.
+  return rc == 0 && invalid ? static_cast<int>(ExitCode::InvalidData) : rc;
 }
 
 Store open_existing(const std::string& path) {
