@@ -4,6 +4,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -147,6 +148,13 @@ int score_batch(const ScoreOptions& opt, Io& io, Registry& registry) {
   }
   int fd = 0;
   bo.input_name = opt.input == "-" ? std::string("<stdin>") : opt.input;
+  if (opt.input == "-" && ::isatty(STDIN_FILENO) != 0) {
+    // Without this, a forgotten file name looks like a hang.
+    fmt::print(io.err,
+               "promkit: reading a CSV export from the terminal (header row first; end with "
+               "Ctrl-D). To score a file, name it: promkit score -i ID FILE.csv\n");
+    io.err.flush();
+  }
   if (opt.input != "-") {
     fd = ::open(opt.input.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
