@@ -94,13 +94,16 @@ bool fast_number(std::string_view s, double& v) {
   return true;
 }
 
-// What a one-byte cell means for an item, worked out once from the same rules as read_cell:
-// kByteGeneral sends the cell to read_cell; otherwise it is the index of the option it answers.
-constexpr std::int16_t kByteGeneral = -1;
+// What a one-byte cell means for an item, worked out once in make_plan: the index of the option
+// it answers, or kByteGeneral (read it the general way: a missing code, a number item, ...).
+constexpr std::int8_t kByteGeneral = -1;
+
+// An item left blank (or without a column), as score_into records it.
+constexpr ItemResult kBlankItem{ItemState::Missing, MissingReason::Blank, kNaN, kNaN, 0, false};
 
 struct ItemPlan {
   int column = -1;
-  std::array<std::int16_t, 256> byte_option{};               // for one-byte cells
+  std::array<std::int8_t, 256> byte_option{};                // for one-byte cells
   std::unordered_map<std::string, double> labels;            // normalized label -> code
   std::vector<std::pair<std::string, std::string>> recodes;  // normalized from -> to
 };
@@ -109,10 +112,9 @@ struct ItemPlan {
 struct FastItem {
   std::size_t item = 0;
   std::size_t column = 0;
-  bool asked_if = false;  // has an enable_when condition: the fast path takes it blank only
-  std::array<std::int8_t, 256> byte_option{};  // ItemPlan::byte_option, narrowed
-  std::vector<double> code;                    // per option
-  std::vector<double> score;                   // per option; NaN when the item is not scored
+  bool asked_if = false;      // has an enable_when condition: the fast path takes it blank only
+  std::vector<double> code;   // per option
+  std::vector<double> score;  // per option; NaN when the item is not scored
 };
 
 struct InstrumentPlan {
@@ -380,7 +382,7 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
         }
       }
       p.byte_option.fill(kByteGeneral);
-      if (item.type == ItemType::Choice && p.recodes.empty()) {
+      if (item.type == ItemType::Choice && p.recodes.empty() && item.options.size() <= 127) {
         for (char digit = '0'; digit <= '9'; ++digit) {
           const double code = digit - '0';
           const bool missing_code =
@@ -389,7 +391,7 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
           const ResponseOption* o = item.option_by_code(code);
           if (!missing_code && o != nullptr) {
             p.byte_option[static_cast<unsigned char>(digit)] =
-                static_cast<std::int16_t>(o - item.options.data());
+                static_cast<std::int8_t>(o - item.options.data());
           }
         }
       }
@@ -453,16 +455,11 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
       } else if (ip.items[i].column >= 0) {
         if (item.type != ItemType::Choice) {
           ip.fast = false;
-        } else if (item.options.size() > 127) {
-          ip.fast = false;
         } else {
           FastItem f;
           f.item = i;
           f.column = static_cast<std::size_t>(ip.items[i].column);
           f.asked_if = item.enable_when.has_value();
-          for (std::size_t b = 0; b < 256; ++b) {
-            f.byte_option[b] = static_cast<std::int8_t>(ip.items[i].byte_option[b]);
-          }
           for (const auto& o : item.options) {
             f.code.push_back(o.code);
             f.score.push_back(item.scored ? o.score : kNaN);
@@ -533,7 +530,7 @@ class Worker {
       Score& sc = scores_[i];
       size_score(ins, sc);
       for (std::size_t k = 0; k < ins.items.size(); ++k) {
-        sc.items[k] = ItemResult{ItemState::Missing, MissingReason::Blank, kNaN, kNaN, 0, false};
+        sc.items[k] = kBlankItem;
         sc.item_codes[k] = kNaN;
         sc.item_scores[k] = kNaN;
       }
@@ -622,11 +619,17 @@ class Worker {
     }
   }
 
-  Answer read_cell(const ItemPlan& ip, std::string_view raw) {
-    // The common case first: one digit, no recodes, no numeric missing codes.
-    if (raw.size() == 1 && raw[0] >= '0' && raw[0] <= '9' && ip.recodes.empty() &&
-        plan_.missing_numeric.empty()) {
-      return Answer::value(raw[0] - '0');
+  Answer read_cell(const ItemPlan& ip, const Item& item, std::string_view raw) {
+    // The common cases first: one byte naming an option (already matched to it), or one digit
+    // with no recodes and no numeric missing codes.
+    if (raw.size() == 1) {
+      const std::int8_t k = ip.byte_option[static_cast<unsigned char>(raw[0])];
+      if (k != kByteGeneral) {
+        return Answer::choice(item.options[static_cast<std::size_t>(k)].code, k);
+      }
+      if (raw[0] >= '0' && raw[0] <= '9' && ip.recodes.empty() && plan_.missing_numeric.empty()) {
+        return Answer::value(raw[0] - '0');
+      }
     }
     std::string_view s = trim(raw);
     if (s.empty()) {
@@ -671,7 +674,7 @@ class Worker {
       const std::string_view raw = rec_.fields[f.column];
       ItemResult& r = sc.items[f.item];
       if (raw.empty()) {
-        r = ItemResult{ItemState::Missing, MissingReason::Blank, kNaN, kNaN, 0, false};
+        r = kBlankItem;
         sc.item_codes[f.item] = kNaN;
         sc.item_scores[f.item] = kNaN;
         continue;
@@ -679,8 +682,8 @@ class Worker {
       if (raw.size() != 1 || f.asked_if) {
         return false;
       }
-      const std::int8_t k = f.byte_option[static_cast<unsigned char>(raw[0])];
-      if (k < 0) {
+      const std::int8_t k = ip.items[f.item].byte_option[static_cast<unsigned char>(raw[0])];
+      if (k == kByteGeneral) {
         return false;
       }
       const double code = f.code[static_cast<std::size_t>(k)];
@@ -723,7 +726,7 @@ class Worker {
   // dates nearly always), else written by append_csv_field.
   void put_field(OutBuffer& o, std::string_view f) const {
     const std::size_t n = f.size();
-    if (n >= 8 && n <= 16 && !kRiskyStart[static_cast<unsigned char>(f[0])]) {
+    if (n >= 8 && n <= 16 && !detail::kFormulaStart[static_cast<unsigned char>(f[0])]) {
       // Eight bytes at a time: the first and the last eight (overlapping when n < 16).
       std::uint64_t a = 0;
       std::uint64_t b = 0;
@@ -742,9 +745,9 @@ class Worker {
     bool special = false;
     for (const char c : f) {
       *w++ = c;
-      special = special || kCsvSpecial[static_cast<unsigned char>(c)];
+      special = special || detail::kCsvQuote[static_cast<unsigned char>(c)];
     }
-    if (!special && (f.empty() || !kRiskyStart[static_cast<unsigned char>(f[0])])) {
+    if (!special && (f.empty() || !detail::kFormulaStart[static_cast<unsigned char>(f[0])])) {
       o.commit(w);
       return;
     }
@@ -757,20 +760,10 @@ class Worker {
     const std::uint64_t x = w ^ (kOnes * static_cast<unsigned char>(c));
     return ~(((x & kLow7) + kLow7) | x | kLow7);
   }
-  // Non-zero when `w` holds a byte that makes a CSV field need quotes.
+  // Non-zero when `w` holds a byte that makes a CSV field need quotes (detail::kCsvQuote).
   static std::uint64_t any_csv_special(std::uint64_t w) {
     return bytes_equal(w, ',') | bytes_equal(w, '"') | bytes_equal(w, '\n') | bytes_equal(w, '\r');
   }
-  static constexpr auto kCsvSpecial = [] {
-    std::array<bool, 256> t{};
-    t[','] = t['"'] = t['\n'] = t['\r'] = true;
-    return t;
-  }();
-  static constexpr auto kRiskyStart = [] {
-    std::array<bool, 256> t{};
-    t['='] = t['+'] = t['-'] = t['@'] = t['\t'] = t['\r'] = true;
-    return t;
-  }();
 
   std::string_view field(int c) const {
     return c >= 0 && static_cast<std::size_t>(c) < rec_.fields.size()
@@ -843,17 +836,7 @@ class Worker {
             answers[i] = Answer::missing();
             continue;
           }
-          const std::string_view raw = rec_.fields[static_cast<std::size_t>(p.column)];
-          std::int16_t opt_index = kByteGeneral;
-          if (raw.size() == 1 &&
-              (opt_index = p.byte_option[static_cast<unsigned char>(raw[0])]) != kByteGeneral) {
-            answers[i] = Answer::choice(
-                ins.items[i].options[static_cast<std::size_t>(opt_index)].code, opt_index);
-          } else if (raw.empty()) {
-            answers[i] = Answer::missing();
-          } else {
-            answers[i] = read_cell(p, raw);
-          }
+          answers[i] = read_cell(p, ins.items[i], rec_.fields[static_cast<std::size_t>(p.column)]);
           any = any || answers[i].present;
         }
         if (!any) {

@@ -152,6 +152,12 @@ inline constexpr auto kCsvQuote = [] {
   t[','] = t['"'] = t['\n'] = t['\r'] = true;
   return t;
 }();
+// First bytes that make a spreadsheet run a cell as a formula: = + - @ TAB CR.
+inline constexpr auto kFormulaStart = [] {
+  std::array<bool, 256> t{};
+  t['='] = t['+'] = t['-'] = t['@'] = t['\t'] = t['\r'] = true;
+  return t;
+}();
 }  // namespace detail
 
 // Appends one CSV field (quoted when it holds the delimiter, a quote, CR or LF). With
@@ -161,8 +167,7 @@ inline constexpr auto kCsvQuote = [] {
 template <class Out>
 void append_csv_field(Out& out, std::string_view field, bool sanitize) {
   const bool risky = sanitize && !field.empty() &&
-                     (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@' ||
-                      field[0] == '\t' || field[0] == '\r') &&
+                     detail::kFormulaStart[static_cast<unsigned char>(field[0])] &&
                      !is_plain_number(field);
   bool needs_quotes = false;
   for (const char c : field) {
