@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include <fmt/ranges.h>
 
 #include "promkit/answers.hpp"
+#include "promkit/bytes.hpp"
 #include "promkit/csv_io.hpp"
 #include "promkit/error.hpp"
 #include "promkit/scoring.hpp"
@@ -514,11 +516,8 @@ std::string csv_header(const Plan& plan) {
 class Worker {
  public:
   explicit Worker(const Plan& plan) : plan_(plan) {
-    stop_[static_cast<unsigned char>(plan.delim)] = true;
-    stop_['\n'] = true;
-    stop_['"'] = true;
-    stop_[0] = true;
     rec_.fields.reserve(plan.ncols + 1);
+    plain_.resize(plan.ncols + 1);
     answers_.resize(plan.instruments.size());
     scores_.resize(plan.instruments.size());
     ctx_.resize(plan.instruments.size());
@@ -569,6 +568,8 @@ class Worker {
           ++out.blank;
           continue;
         }
+        fields_ = rec_.fields.data();
+        nfields_ = rec_.fields.size();
       }
       ++out.rows;
       row(out);
@@ -579,44 +580,71 @@ class Worker {
   }
 
  private:
-  // Splits the record at `pos` into rec_.fields when it holds no double quote and is not a
-  // blank line, as CsvParser would (a CR before the line feed is not part of the last field),
-  // and moves `pos` past it. Otherwise returns false and leaves `pos` alone. d[n] must be NUL.
+  // Splits the record at `pos` into plain_ when it holds no double quote, is not a blank line
+  // and has at most one field more than the header, as CsvParser would (a CR before the line
+  // feed is not part of the last field), points fields_ at it and moves `pos` past it.
+  // Otherwise returns false and leaves `pos` alone. d[n] must be NUL.
   bool split_plain(const char* d, std::size_t n, std::size_t& pos) {
     if (d[pos] == '\n' || d[pos] == '\r') {
       return false;
     }
-    rec_.fields.clear();
-    rec_.error.clear();
-    std::size_t i = pos;
+    const char delim = plan_.delim;
+    std::string_view* out = plain_.data();
+    std::string_view* const last = out + plain_.size();  // one more would be two too many
     std::size_t start = pos;
-    for (;;) {
-      // Item cells are mostly one byte: that case first, so that the branches follow the
-      // columns instead of depending on where each field happens to end.
-      if (!stop_[static_cast<unsigned char>(d[i])]) {
-        ++i;
-        while (!stop_[static_cast<unsigned char>(d[i])]) {
-          ++i;
+    // Both loops end the record at its line feed, a quote sends it to the general parser.
+    const auto boundary = [&](std::size_t j) {
+      const char c = d[j];
+      if (c == delim) {
+        if (out == last) {
+          return -1;
         }
+        *out++ = std::string_view(d + start, j - start);
+        start = j + 1;
+        return 0;
       }
-      const char c = d[i];
-      if (c == plan_.delim) {
-        rec_.fields.emplace_back(d + start, i - start);
-        start = ++i;
-      } else if (c == '\n' || i >= n) {
-        std::size_t end = i;
-        if (end > start && d[end - 1] == '\r') {
-          --end;
+      if (c == '"' || out == last) {
+        return -1;
+      }
+      std::size_t end = j;
+      if (end > start && d[end - 1] == '\r') {
+        --end;
+      }
+      *out++ = std::string_view(d + start, end - start);
+      pos = j < n ? j + 1 : n;
+      return 1;
+    };
+    std::size_t base = pos;
+    // Sixteen bytes at a time: a bit for each delimiter, line feed or quote.
+    for (; base + 16 <= n; base += 16) {
+      for (unsigned m = bytes::match3(d + base, delim, '\n', '"'); m != 0; m &= m - 1) {
+        const int r = boundary(base + static_cast<std::size_t>(std::countr_zero(m)));
+        if (r != 0) {
+          return finish_plain(r, out);
         }
-        rec_.fields.emplace_back(d + start, end - start);
-        pos = i < n ? i + 1 : n;
-        return true;
-      } else if (c == '"') {
-        return false;
-      } else {
-        ++i;  // a NUL byte inside the data is part of the field
       }
     }
+    // The last bytes of the chunk (a NUL byte inside the data is part of its field).
+    for (std::size_t j = base;; ++j) {
+      if (j >= n || d[j] == delim || d[j] == '\n' || d[j] == '"') {
+        const int r = boundary(j);
+        if (r != 0) {
+          return finish_plain(r, out);
+        }
+      }
+    }
+  }
+
+  bool finish_plain(int r, const std::string_view* out) {
+    if (r < 0) {
+      return false;
+    }
+    fields_ = plain_.data();
+    nfields_ = static_cast<std::size_t>(out - plain_.data());
+    if (!rec_.error.empty()) {
+      rec_.error.clear();
+    }
+    return true;
   }
 
   Answer read_cell(const ItemPlan& ip, const Item& item, std::string_view raw) {
@@ -671,7 +699,7 @@ class Worker {
   bool fast_items(const InstrumentPlan& ip, Score& sc) const {
     int answered = 0;
     for (const FastItem& f : ip.fast_items) {
-      const std::string_view raw = rec_.fields[f.column];
+      const std::string_view raw = fields_[f.column];
       ItemResult& r = sc.items[f.item];
       if (raw.empty()) {
         r = kBlankItem;
@@ -766,8 +794,8 @@ class Worker {
   }
 
   std::string_view field(int c) const {
-    return c >= 0 && static_cast<std::size_t>(c) < rec_.fields.size()
-               ? rec_.fields[static_cast<std::size_t>(c)]
+    return c >= 0 && static_cast<std::size_t>(c) < nfields_
+               ? fields_[static_cast<std::size_t>(c)]
                : std::string_view();
   }
 
@@ -797,7 +825,7 @@ class Worker {
   }
 
   void row(ChunkOut& out) {
-    const bool malformed = !rec_.error.empty() || rec_.fields.size() != plan_.ncols;
+    const bool malformed = !rec_.error.empty() || nfields_ != plan_.ncols;
     bool row_invalid = malformed;
     if (malformed) {
       ++out.malformed;
@@ -805,7 +833,7 @@ class Worker {
         error_line(out, "", "", "", rec_.error);
       } else {
         error_line(out, "", "", "",
-                   fmt::format("{} fields where the header has {} (ragged row)", rec_.fields.size(),
+                   fmt::format("{} fields where the header has {} (ragged row)", nfields_,
                                plan_.ncols));
       }
     }
@@ -836,7 +864,7 @@ class Worker {
             answers[i] = Answer::missing();
             continue;
           }
-          answers[i] = read_cell(p, ins.items[i], rec_.fields[static_cast<std::size_t>(p.column)]);
+          answers[i] = read_cell(p, ins.items[i], fields_[static_cast<std::size_t>(p.column)]);
           any = any || answers[i].present;
         }
         if (!any) {
@@ -851,7 +879,7 @@ class Worker {
           if (col < 0) {
             continue;
           }
-          const std::string_view v = trim(rec_.fields[static_cast<std::size_t>(col)]);
+          const std::string_view v = trim(fields_[static_cast<std::size_t>(col)]);
           if (v.empty()) {
             continue;
           }
@@ -1022,7 +1050,7 @@ class Worker {
       append_json_string(o, !rec_.error.empty()
                                 ? rec_.error
                                 : fmt::format("{} fields where the header has {} (ragged row)",
-                                              rec_.fields.size(), plan_.ncols));
+                                              nfields_, plan_.ncols));
     }
     for (std::size_t k = 0; k < plan_.instruments.size(); ++k) {
       const Instrument& ins = *plan_.instruments[k].ins;
@@ -1106,14 +1134,16 @@ class Worker {
   }
 
   const Plan& plan_;
-  CsvRecord rec_;
+  CsvRecord rec_;                           // a record the general parser read
+  std::vector<std::string_view> plain_;     // a record split_plain read
+  const std::string_view* fields_ = nullptr;  // the current record's fields: one of the two
+  std::size_t nfields_ = 0;
   std::vector<std::vector<Answer>> answers_;
   std::vector<Score> scores_;
   std::vector<std::vector<double>> ctx_;
   std::vector<RowStatus> status_;
   std::string tmp_;
   ScoreOptions score_options_{false, false};
-  std::array<bool, 256> stop_{};  // bytes that end an unquoted field
 };
 
 void add_counts(BatchSummary& sum, const ChunkOut& c) {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "promkit/bytes.hpp"
 #include "promkit/error.hpp"
 
 #include <unistd.h>
@@ -64,7 +65,7 @@ bool ChunkReader::next(std::string& chunk, std::uint64_t& first_line) {
       continue;
     }
     // Scan what is new for record boundaries (a line feed outside quotes).
-    // Runs between quotes are handled in bulk (memchr for the next quote, a vectorisable count
+    // Runs between quotes are handled in bulk (memchr for the next quote, an SSE2 count
     // of line feeds, memrchr for the last one), so exports with few quotes scan at memory speed.
     const char* p = buf_.get() + begin_;
     const std::size_t n = size();
@@ -73,7 +74,7 @@ bool ChunkReader::next(std::string& chunk, std::uint64_t& first_line) {
       const void* q = std::memchr(p + i, '"', n - i);
       const std::size_t end =
           q == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(q) - p);
-      const auto lines = static_cast<std::uint64_t>(std::count(p + i, p + end, '\n'));
+      const auto lines = static_cast<std::uint64_t>(bytes::count(p + i, end - i, '\n'));
       lines_scanned_ += lines;
       if (!in_quotes_ && lines > 0) {
         const void* last = memrchr(p + i, '\n', end - i);

@@ -165,6 +165,75 @@ EvalEnv env_of(const Score& out, std::span<const double> ctx) {
   return env;
 }
 
+// The status and unrounded value of a sum, mean or count scale from its counted items (NaN when
+// it has none); sets res.expected, res.answered and, when items are missing, res.status.
+double counted_value(const Scale& sc, double sum, int expected, int answered, ScaleResult& res) {
+  res.expected = expected;
+  res.answered = answered;
+  const int missing = expected - answered;
+  if (missing > sc.missing.allow || (answered == 0 && expected > 0)) {
+    res.status = Status::Incomplete;
+    return kNaN;
+  }
+  if (expected == 0) {
+    if (sc.method == ScaleMethod::Mean) {
+      res.status = Status::Incomplete;
+      return kNaN;
+    }
+    return 0;
+  }
+  double v = sum;
+  if (sc.method == ScaleMethod::Mean) {
+    v = sum / answered;
+  } else if (missing > 0) {
+    // Replacing each missing item by the mean of the answered ones: sum × n / answered.
+    v = sum * expected / answered;
+  }
+  if (missing > 0) {
+    res.status = Status::Prorated;
+  }
+  return v;
+}
+
+// A scale's value `v` (not NaN) made final: raw value kept, rounded, capped, banded. Bands with
+// a condition read `env`; without one (nullptr) their band is unknown.
+void finish_value(const Scale& sc, double v, ScaleResult& res, const EvalEnv* env) {
+  res.raw = v;
+  if (sc.rounding != Rounding::None && v != std::floor(v)) {  // whole numbers stay as they are
+    v = round_value(v, sc.rounding, sc.digits);
+  }
+  if (sc.cap_min) {
+    v = std::max(v, *sc.cap_min);
+  }
+  if (sc.cap_max) {
+    v = std::min(v, *sc.cap_max);
+  }
+  res.value = v;
+  for (std::size_t k = 0; k < sc.interpretations.size(); ++k) {
+    int found = kNoBand;
+    const auto& bands = sc.interpretations[k].bands;
+    for (std::size_t b = 0; b < bands.size(); ++b) {
+      const Band& band = bands[b];
+      if (!band.contains(v)) {
+        continue;
+      }
+      if (band.when) {
+        const double w = env != nullptr ? band.when->evaluate(*env) : kNaN;
+        if (std::isnan(w)) {
+          found = kBandUnknown;
+          break;
+        }
+        if (w == 0.0) {
+          continue;
+        }
+      }
+      found = static_cast<int>(b);
+      break;
+    }
+    res.bands[k] = found;
+  }
+}
+
 }  // namespace
 
 void score_into(const Instrument& ins, std::span<const Answer> answers,
@@ -284,32 +353,7 @@ void score_after_items(const Instrument& ins, std::span<const double> context, b
             }
           }
         }
-        res.expected = expected;
-        res.answered = answered;
-        const int missing = res.expected - res.answered;
-        if (missing > sc.missing.allow || (res.answered == 0 && res.expected > 0)) {
-          res.status = Status::Incomplete;
-          break;
-        }
-        if (res.expected == 0) {
-          if (sc.method == ScaleMethod::Mean) {
-            res.status = Status::Incomplete;
-          } else {
-            v = 0;
-          }
-          break;
-        }
-        if (sc.method == ScaleMethod::Mean) {
-          v = sum / res.answered;
-        } else if (missing > 0) {
-          // Replacing each missing item by the mean of the answered ones: sum × n / answered.
-          v = sum * res.expected / res.answered;
-        } else {
-          v = sum;
-        }
-        if (missing > 0) {
-          res.status = Status::Prorated;
-        }
+        v = counted_value(sc, sum, expected, answered, res);
         break;
       }
       case ScaleMethod::Expression: {
@@ -354,41 +398,8 @@ void score_after_items(const Instrument& ins, std::span<const double> context, b
       }
       continue;
     }
-    res.raw = v;
-    if (sc.rounding != Rounding::None && v != std::floor(v)) {  // whole numbers stay as they are
-      v = round_value(v, sc.rounding, sc.digits);
-    }
-    if (sc.cap_min) {
-      v = std::max(v, *sc.cap_min);
-    }
-    if (sc.cap_max) {
-      v = std::min(v, *sc.cap_max);
-    }
-    res.value = v;
-    out.scale_values[s] = v;
-    for (std::size_t k = 0; k < sc.interpretations.size(); ++k) {
-      int found = kNoBand;
-      const auto& bands = sc.interpretations[k].bands;
-      for (std::size_t b = 0; b < bands.size(); ++b) {
-        const Band& band = bands[b];
-        if (!band.contains(v)) {
-          continue;
-        }
-        if (band.when) {
-          const double w = band.when->evaluate(env);
-          if (std::isnan(w)) {
-            found = kBandUnknown;
-            break;
-          }
-          if (w == 0.0) {
-            continue;
-          }
-        }
-        found = static_cast<int>(b);
-        break;
-      }
-      res.bands[k] = found;
-    }
+    finish_value(sc, v, res, &env);
+    out.scale_values[s] = res.value;
   }
 
   for (std::size_t r = 0; r < ins.rules.size(); ++r) {
@@ -410,6 +421,21 @@ void score_after_items(const Instrument& ins, std::span<const double> context, b
     }
     out.status = st;
   }
+}
+
+ScaleResult counted_scale_result(const Scale& scale, double sum, int expected, int answered) {
+  ScaleResult res;
+  res.bands.assign(scale.interpretations.size(), kNoBand);
+  res.value = kNaN;
+  res.raw = kNaN;
+  res.status = Status::Complete;
+  const double v = counted_value(scale, sum, expected, answered, res);
+  if (std::isnan(v)) {
+    res.status = Status::Incomplete;
+  } else {
+    finish_value(scale, v, res, nullptr);
+  }
+  return res;
 }
 
 Score score(const Instrument& instrument, std::span<const Answer> answers,

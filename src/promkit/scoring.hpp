@@ -86,6 +86,13 @@ void size_score(const Instrument& instrument, Score& out);
 void score_after_items(const Instrument& instrument, std::span<const double> context, bool invalid,
                        Score& out, const ScoreOptions& options = {});
 
+// What score_after_items makes of a sum, mean or count scale once its items are counted: `sum`
+// of the answered items' scores (for a count, how many pass), `expected` items that count and
+// `answered` of them with a score. For tables worked out ahead of scoring; bands with a
+// condition come out unknown (kBandUnknown), so such scales are not for tables.
+[[nodiscard]] ScaleResult counted_scale_result(const Scale& scale, double sum, int expected,
+                                               int answered);
+
 [[nodiscard]] Score score(const Instrument& instrument, std::span<const Answer> answers,
                           std::span<const double> context = {});
 

@@ -1,0 +1,72 @@
+#pragma once
+// Byte scanning for the CSV reader and the batch scorer: SSE2 (part of every x86-64 processor)
+// where the compiler targets it, a plain loop elsewhere. Both give the same results; the
+// plain loop is what the other platforms run, and the unit tests cover both.
+
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace promkit::bytes {
+
+// How many bytes of p[0, n) equal c.
+inline std::size_t count_plain(const char* p, std::size_t n, char c) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    count += p[i] == c ? 1 : 0;
+  }
+  return count;
+}
+
+inline std::size_t count(const char* p, std::size_t n, char c) {
+#if defined(__SSE2__)
+  const __m128i needle = _mm_set1_epi8(c);
+  std::size_t total = 0;
+  std::size_t i = 0;
+  while (n - i >= 16) {
+    // Up to 255 blocks add their matches (each 0 or -1 per byte) into byte counters before
+    // the counters are summed, so that no counter can wrap.
+    __m128i acc = _mm_setzero_si128();
+    std::size_t blocks = (n - i) / 16;
+    if (blocks > 255) {
+      blocks = 255;
+    }
+    for (std::size_t b = 0; b < blocks; ++b, i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, needle));
+    }
+    const __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+    total += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
+             static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+  }
+  return total + count_plain(p + i, n - i, c);
+#else
+  return count_plain(p, n, c);
+#endif
+}
+
+// Bit k (k < 16) set when p[k] is a, b or c: the 16 bytes from p must be readable.
+inline unsigned match3_plain(const char* p, char a, char b, char c) {
+  unsigned mask = 0;
+  for (unsigned k = 0; k < 16; ++k) {
+    mask |= (p[k] == a || p[k] == b || p[k] == c) ? 1U << k : 0U;
+  }
+  return mask;
+}
+
+inline unsigned match3(const char* p, char a, char b, char c) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i hits = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)), _mm_cmpeq_epi8(v, _mm_set1_epi8(b))),
+      _mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+  return static_cast<unsigned>(_mm_movemask_epi8(hits));
+#else
+  return match3_plain(p, a, b, c);
+#endif
+}
+
+}  // namespace promkit::bytes
