@@ -794,9 +794,8 @@ class Worker {
   }
 
   std::string_view field(int c) const {
-    return c >= 0 && static_cast<std::size_t>(c) < nfields_
-               ? fields_[static_cast<std::size_t>(c)]
-               : std::string_view();
+    return c >= 0 && static_cast<std::size_t>(c) < nfields_ ? fields_[static_cast<std::size_t>(c)]
+                                                            : std::string_view();
   }
 
   // One line of the errors report. `invalid`: the problem makes the row invalid (and stops a
@@ -832,9 +831,9 @@ class Worker {
       if (!rec_.error.empty()) {
         error_line(out, "", "", "", rec_.error);
       } else {
-        error_line(out, "", "", "",
-                   fmt::format("{} fields where the header has {} (ragged row)", nfields_,
-                               plan_.ncols));
+        error_line(
+            out, "", "", "",
+            fmt::format("{} fields where the header has {} (ragged row)", nfields_, plan_.ncols));
       }
     }
     for (std::size_t k = 0; k < plan_.instruments.size(); ++k) {
@@ -1134,8 +1133,8 @@ class Worker {
   }
 
   const Plan& plan_;
-  CsvRecord rec_;                           // a record the general parser read
-  std::vector<std::string_view> plain_;     // a record split_plain read
+  CsvRecord rec_;                             // a record the general parser read
+  std::vector<std::string_view> plain_;       // a record split_plain read
   const std::string_view* fields_ = nullptr;  // the current record's fields: one of the two
   std::size_t nfields_ = 0;
   std::vector<std::vector<Answer>> answers_;
