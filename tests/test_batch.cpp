@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include <vector>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "promkit/answers.hpp"
 #include "promkit/batch.hpp"
@@ -860,26 +863,36 @@ std::string export_for(const promkit::Instrument& ins, int rows, std::uint32_t s
 TEST_SUITE("batch") {
   TEST_CASE("batch fast path gives the general path's results for every bundled instrument") {
     std::uint64_t fast_total = 0;
+    std::set<std::string> tabled;  // instruments that took the table path (CSV output)
     for (const auto& id : bundled_ids()) {
       CAPTURE(id);
       const auto ins = instrument(id);
       const std::string csv = export_for(*ins, 400, 7U + static_cast<std::uint32_t>(id.size()));
       for (const auto format : {BatchFormat::Csv, BatchFormat::Ndjson}) {
+        // Without kept columns too: each row then starts with a computed column.
         for (const bool missing_code : {false, true}) {
           auto opt = options({});
           opt.instruments.push_back(ins);
           opt.format = format;
+
           if (missing_code) {
             opt.map.missing.emplace_back("9", MissingReason::Other);
           }
           if (!ins->context.empty()) {
             opt.context.emplace_back(ins->context[0].id, ins->context[0].values[0]);
           }
-          const Result fast = run(csv, opt);
+          // With the missing code, the id column gets a name nothing keeps.
+          const std::string input = missing_code ? "row_label" + csv.substr(9) : csv;
+          const Result fast = run(input, opt);
           opt.fast_path = false;
-          const Result general = run(csv, opt);
+          const Result general = run(input, opt);
           CHECK(general.summary.fast_scored == 0);
+          CHECK(general.summary.table_scored == 0);
           fast_total += fast.summary.fast_scored;
+          if (fast.summary.table_scored > 0) {
+            CHECK(format == BatchFormat::Csv);
+            tabled.insert(id);
+          }
           CHECK(fast.out == general.out);
           CHECK(fast.errors == general.errors);
           CHECK(fast.alerts == general.alerts);
@@ -899,6 +912,11 @@ TEST_SUITE("batch") {
     }
     // The comparison means something only if the fast path ran: most instruments qualify.
     CHECK(fast_total > 4000);
+    // And the table path: sum-scored instruments with one-item flags (PHQ-9, GAD-7 ...).
+    MESSAGE("table path: " << fmt::format("{}", fmt::join(tabled, " ")));
+    CHECK(tabled.count("phq9") == 1);
+    CHECK(tabled.count("gad7") == 1);
+    CHECK(tabled.size() >= 5);
   }
 
   TEST_CASE("batch quotes kept fields of every length that hold a comma quote or cr") {

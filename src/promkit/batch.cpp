@@ -114,9 +114,60 @@ struct ItemPlan {
 struct FastItem {
   std::size_t item = 0;
   std::size_t column = 0;
-  bool asked_if = false;      // has an enable_when condition: the fast path takes it blank only
+  bool asked_if = false;  // has an enable_when condition: the fast path takes it blank only
+  // ItemPlan::byte_option, or for an item with a condition all kByteGeneral.
+  std::array<std::int8_t, 256> bytes{};
   std::vector<double> code;   // per option
   std::vector<double> score;  // per option; NaN when the item is not scored
+};
+
+// The table path (CSV output): for an instrument on the fast path whose every scale is a sum,
+// mean or count of items with whole-number scores and bands without conditions, and whose every
+// flag reads one item, a row's scale results depend only on each scale's counted sum and number
+// of answered items, and each flag only on one item's option. Those results are worked out (by
+// the engine: counted_scale_result) and written out as CSV text once, in make_plan; a row then
+// costs a few table lookups. Instruments that do not qualify take the fast path.
+// Text of at most 31 bytes, written with one copy of 32 (the table path's output).
+struct Piece {
+  std::array<char, 32> text{};
+  std::uint8_t size = 0;
+  bool set(std::string_view s) {
+    if (s.size() >= text.size()) {
+      return false;
+    }
+    std::memcpy(text.data(), s.data(), s.size());
+    size = static_cast<std::uint8_t>(s.size());
+    return true;
+  }
+};
+
+struct ScaleTable {
+  struct Term {
+    std::size_t input = 0;  // index into InstrumentPlan::fast_items
+    std::vector<int> add;   // per option: what it adds to the sum (a count: 0 or 1)
+  };
+  struct Entry {
+    Status status = Status::Complete;
+    Piece csv;  // ",value", then ",band" when the scale has bands
+  };
+  std::vector<Term> terms;
+  int lo = 0;     // the smallest sum
+  int width = 0;  // terms.size() + 1: entries are at (sum - lo) * width + answered
+  std::vector<Entry> entries;
+  Piece blank;  // the columns of a row not scored: "," or ",," (with a band column)
+};
+
+struct FlagTable {
+  std::size_t input = 0;            // the item the flag reads, as an index into fast_items
+  std::vector<std::uint8_t> state;  // [0]: item blank; [1 + k]: option k (kFlagRaised ...)
+};
+
+struct RowTables {
+  std::vector<ScaleTable> scales;
+  std::vector<FlagTable> flags;
+  std::vector<Piece> flag_text;        // per set of raised flags (bit f: flag f): ",id;id"
+  std::vector<Piece> status_answered;  // [row status * (items + 1) + answered]: ",status,n"
+  std::size_t room = 0;                // output bytes a row's pieces may take (32 per piece)
 };
 
 struct InstrumentPlan {
@@ -126,6 +177,7 @@ struct InstrumentPlan {
   // option's code skip the Answer list and the general item checks (see Worker::fast_items).
   bool fast = false;
   std::vector<FastItem> fast_items;
+  std::optional<RowTables> tables;    // the table path, when the instrument qualifies
   std::vector<int> context_columns;   // per context variable: column or -1
   std::vector<double> fixed_context;  // from --context; NaN when not given
   std::vector<std::vector<std::pair<std::string, double>>> context_values;  // per variable
@@ -159,6 +211,7 @@ struct ChunkOut {
   std::uint64_t flags = 0;
   std::uint64_t errors_reported = 0;
   std::uint64_t fast_scored = 0;
+  std::uint64_t table_scored = 0;
   std::vector<InstrumentCounts> counts;
   bool stop = false;
   std::string stop_reason;
@@ -169,7 +222,8 @@ struct ChunkOut {
     out.clear();
     errors.clear();
     alerts.clear();
-    rows = blank = invalid_rows = malformed = flags = errors_reported = fast_scored = 0;
+    rows = blank = invalid_rows = malformed = flags = errors_reported = fast_scored = table_scored =
+        0;
     counts.clear();
     stop = false;
     stop_reason.clear();
@@ -236,6 +290,164 @@ void append_raw(std::string& out, double v) {
   } else {
     fmt::format_to(std::back_inserter(out), "{}", v);
   }
+}
+
+// The tables of the table path for an instrument on the fast path, or nothing when it does not
+// qualify (see ScaleTable).
+std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
+  constexpr int kMaxScore = 1000;                // per option
+  constexpr std::size_t kMaxEntries = 1U << 16;  // per scale
+  constexpr std::size_t kMaxFlags = 8;
+  const Instrument& ins = *ip.ins;
+  std::vector<int> input_of(ins.items.size(), -1);
+  for (std::size_t j = 0; j < ip.fast_items.size(); ++j) {
+    input_of[ip.fast_items[j].item] = static_cast<int>(j);
+  }
+  RowTables t;
+  for (const Scale& scale : ins.scales) {
+    const bool counted = scale.method == ScaleMethod::Sum || scale.method == ScaleMethod::Mean ||
+                         scale.method == ScaleMethod::Count;
+    if (!counted) {
+      return std::nullopt;
+    }
+    for (const auto& in : scale.interpretations) {
+      for (const auto& band : in.bands) {
+        if (band.when) {
+          return std::nullopt;
+        }
+      }
+    }
+    ScaleTable st;
+    const bool banded = !scale.interpretations.empty();
+    st.blank.set(banded ? ",," : ",");
+    int lo = 0;
+    int hi = 0;
+    for (int idx : scale.items) {
+      const int input = input_of[static_cast<std::size_t>(idx)];
+      if (input < 0) {
+        return std::nullopt;
+      }
+      const FastItem& f = ip.fast_items[static_cast<std::size_t>(input)];
+      if (f.asked_if) {
+        return std::nullopt;
+      }
+      ScaleTable::Term term;
+      term.input = static_cast<std::size_t>(input);
+      int tlo = kMaxScore;
+      int thi = -kMaxScore;
+      for (const double score : f.score) {
+        if (std::isnan(score) || score != std::floor(score) || std::fabs(score) > kMaxScore) {
+          return std::nullopt;
+        }
+        int add = static_cast<int>(score);
+        if (scale.method == ScaleMethod::Count) {
+          add = passes(score, scale.where_op, scale.where_value) ? 1 : 0;
+        }
+        term.add.push_back(add);
+        tlo = std::min(tlo, add);
+        thi = std::max(thi, add);
+      }
+      if (term.add.empty()) {
+        return std::nullopt;
+      }
+      // A blank item adds nothing: the sums range over [lo, hi] with each term's 0 included.
+      lo += std::min(tlo, 0);
+      hi += std::max(thi, 0);
+      st.terms.push_back(std::move(term));
+    }
+    st.lo = lo;
+    st.width = static_cast<int>(st.terms.size()) + 1;
+    const auto sums = static_cast<std::size_t>(hi - lo + 1);
+    if (sums * static_cast<std::size_t>(st.width) > kMaxEntries) {
+      return std::nullopt;
+    }
+    st.entries.resize(sums * static_cast<std::size_t>(st.width));
+    const int expected = static_cast<int>(st.terms.size());
+    for (int sum = lo; sum <= hi; ++sum) {
+      for (int answered = 0; answered <= expected; ++answered) {
+        const ScaleResult r = counted_scale_result(scale, sum, expected, answered);
+        ScaleTable::Entry& e =
+            st.entries[static_cast<std::size_t>((sum - lo) * st.width + answered)];
+        e.status = r.status;
+        std::string text = ",";
+        append_value(text, r.value, scale);
+        if (banded) {
+          text.push_back(',');
+          if (r.bands[0] >= 0) {
+            text += scale.interpretations[0].bands[static_cast<std::size_t>(r.bands[0])].id;
+          }
+        }
+        if (!e.csv.set(text)) {
+          return std::nullopt;
+        }
+      }
+    }
+    t.scales.push_back(std::move(st));
+  }
+  if (ins.flags.size() > kMaxFlags) {
+    return std::nullopt;
+  }
+  // Flags: each reads one item (its code or its score), so its state is known per option.
+  for (const Flag& flag : ins.flags) {
+    const auto& refs = flag.when.references();
+    if (refs.empty()) {
+      return std::nullopt;
+    }
+    const int item = refs.front().index;
+    for (const auto& sym : refs) {
+      if ((sym.kind != SymbolKind::ItemCode && sym.kind != SymbolKind::ItemScore) ||
+          sym.index != item) {
+        return std::nullopt;
+      }
+    }
+    const int input = input_of[static_cast<std::size_t>(item)];
+    if (input < 0) {
+      return std::nullopt;
+    }
+    const FastItem& f = ip.fast_items[static_cast<std::size_t>(input)];
+    std::vector<double> codes(ins.items.size(), kNaN);
+    std::vector<double> scores(ins.items.size(), kNaN);
+    const std::vector<double> scales(ins.scales.size(), kNaN);
+    const std::vector<double> rules(ins.rules.size(), kNaN);
+    EvalEnv env{codes, scores, scales, rules, ip.fixed_context};
+    auto state = [&] {
+      const double w = flag.when.evaluate(env);
+      return std::isnan(w) ? kFlagUnknown : (w != 0.0 ? kFlagRaised : kFlagClear);
+    };
+    FlagTable ft;
+    ft.input = static_cast<std::size_t>(input);
+    ft.state.push_back(state());
+    for (std::size_t k = 0; k < f.code.size(); ++k) {
+      codes[static_cast<std::size_t>(item)] = f.code[k];
+      scores[static_cast<std::size_t>(item)] = f.score[k];
+      ft.state.push_back(state());
+    }
+    t.flags.push_back(std::move(ft));
+  }
+  for (std::size_t mask = 0; mask < (std::size_t{1} << ins.flags.size()); ++mask) {
+    std::string text = ",";
+    for (std::size_t f = 0; f < ins.flags.size(); ++f) {
+      if ((mask & (std::size_t{1} << f)) != 0) {
+        if (text.size() > 1) {
+          text.push_back(';');
+        }
+        text += ins.flags[f].id;
+      }
+    }
+    if (!t.flag_text.emplace_back().set(text)) {
+      return std::nullopt;
+    }
+  }
+  for (const std::string_view status :
+       {"complete", "prorated", "incomplete", "invalid", "skipped"}) {  // RowStatus order
+    for (std::size_t n = 0; n <= ip.fast_items.size(); ++n) {
+      if (!t.status_answered.emplace_back().set(fmt::format(",{},{}", status, n))) {
+        return std::nullopt;
+      }
+    }
+  }
+  t.room = (t.scales.size() + 2) * sizeof(Piece::text);
+  return t;
 }
 
 Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOptions& opt,
@@ -462,6 +674,10 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
           f.item = i;
           f.column = static_cast<std::size_t>(ip.items[i].column);
           f.asked_if = item.enable_when.has_value();
+          f.bytes = ip.items[i].byte_option;
+          if (f.asked_if) {
+            f.bytes.fill(kByteGeneral);
+          }
           for (const auto& o : item.options) {
             f.code.push_back(o.code);
             f.score.push_back(item.scored ? o.score : kNaN);
@@ -472,6 +688,8 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
     }
     if (!ip.fast) {
       ip.fast_items.clear();
+    } else if (opt.format == BatchFormat::Csv) {
+      ip.tables = make_tables(ip);
     }
     for (const auto& flag : ins.flags) {
       std::string tail = fmt::format(",{},{},{},", ins.id, flag.id, to_string(flag.level));
@@ -522,7 +740,13 @@ class Worker {
     scores_.resize(plan.instruments.size());
     ctx_.resize(plan.instruments.size());
     status_.resize(plan.instruments.size());
+    tabled_.resize(plan.instruments.size());
     for (std::size_t i = 0; i < plan.instruments.size(); ++i) {
+      const InstrumentPlan& ip = plan.instruments[i];
+      if (ip.tables) {
+        tabled_[i].options.resize(ip.fast_items.size());
+        tabled_[i].entries.resize(ip.tables->scales.size());
+      }
       const Instrument& ins = *plan.instruments[i].ins;
       answers_[i].resize(ins.items.size());
       // The fast path writes only the items that have a column; the others stay missing.
@@ -693,6 +917,59 @@ class Worker {
     return Answer::value(kNaN);  // not an answer: the engine marks the item invalid
   }
 
+  // The table path for instrument k: false when some cell needs another path.
+  bool table_row(std::size_t k) {
+    const InstrumentPlan& ip = plan_.instruments[k];
+    const RowTables& t = *ip.tables;
+    TableRow& r = tabled_[k];
+    std::int8_t* options = r.options.data();
+    int answered = 0;
+    for (std::size_t j = 0; j < ip.fast_items.size(); ++j) {
+      const FastItem& f = ip.fast_items[j];
+      const std::string_view raw = fields_[f.column];
+      if (raw.empty()) {
+        options[j] = -1;
+        continue;
+      }
+      if (raw.size() != 1) {
+        return false;
+      }
+      const std::int8_t o = f.bytes[static_cast<unsigned char>(raw[0])];
+      if (o == kByteGeneral) {
+        return false;
+      }
+      options[j] = o;
+      ++answered;
+    }
+    r.answered = answered;
+    r.status = Status::Complete;
+    for (std::size_t s = 0; s < t.scales.size(); ++s) {
+      const ScaleTable& st = t.scales[s];
+      int sum = 0;
+      int counted = 0;
+      for (const ScaleTable::Term& term : st.terms) {
+        const int o = options[term.input];
+        if (o >= 0) {
+          sum += term.add[static_cast<std::size_t>(o)];
+          ++counted;
+        }
+      }
+      const ScaleTable::Entry& e =
+          st.entries[static_cast<std::size_t>((sum - st.lo) * st.width + counted)];
+      r.entries[s] = &e;
+      if (static_cast<int>(e.status) > static_cast<int>(r.status)) {
+        r.status = e.status;
+      }
+    }
+    r.raised = 0;
+    for (std::size_t f = 0; f < t.flags.size(); ++f) {
+      const FlagTable& ft = t.flags[f];
+      const std::uint8_t state = ft.state[static_cast<std::size_t>(options[ft.input] + 1)];
+      r.raised |= (state == kFlagRaised ? 1U : 0U) << f;
+    }
+    return true;
+  }
+
   // The item part of scoring for a row whose cells for this instrument are all blank or one
   // byte that is an option's code: fills the item results score_into would. False (with `sc`
   // partly written; score_into rewrites it all) when some cell needs the general path.
@@ -707,10 +984,10 @@ class Worker {
         sc.item_scores[f.item] = kNaN;
         continue;
       }
-      if (raw.size() != 1 || f.asked_if) {
+      if (raw.size() != 1) {
         return false;
       }
-      const std::int8_t k = ip.items[f.item].byte_option[static_cast<unsigned char>(raw[0])];
+      const std::int8_t k = f.bytes[static_cast<unsigned char>(raw[0])];
       if (k == kByteGeneral) {
         return false;
       }
@@ -845,6 +1122,33 @@ class Worker {
         ++counts.invalid;
         continue;
       }
+      tabled_[k].used = false;
+      if (ip.tables && table_row(k)) {
+        ++out.fast_scored;
+        ++out.table_scored;
+        TableRow& r = tabled_[k];
+        r.used = true;
+        if (r.answered == 0) {
+          status_[k] = RowStatus::Skipped;
+          ++counts.skipped;
+          continue;
+        }
+        status_[k] = count_status(r.status, counts);
+        int raised = 0;
+        for (std::uint32_t m = r.raised; m != 0; m &= m - 1) {
+          ++raised;
+        }
+        counts.flags += static_cast<std::uint64_t>(raised);
+        out.flags += static_cast<std::uint64_t>(raised);
+        if (raised > 0 && plan_.want_alerts) {
+          for (std::size_t f = 0; f < ins.flags.size(); ++f) {
+            if ((r.raised & (1U << f)) != 0) {
+              alert_line(out, ip, f);
+            }
+          }
+        }
+        continue;
+      }
       Score& sc = scores_[k];
       if (ip.fast && fast_items(ip, sc)) {
         ++out.fast_scored;
@@ -901,24 +1205,7 @@ class Worker {
         }
         score_into(ins, answers, ctx, sc, score_options_);
       }
-      switch (sc.status) {
-        case Status::Complete:
-          status_[k] = RowStatus::Complete;
-          ++counts.complete;
-          break;
-        case Status::Prorated:
-          status_[k] = RowStatus::Prorated;
-          ++counts.prorated;
-          break;
-        case Status::Incomplete:
-          status_[k] = RowStatus::Incomplete;
-          ++counts.incomplete;
-          break;
-        case Status::Invalid:
-          status_[k] = RowStatus::Invalid;
-          ++counts.invalid;
-          break;
-      }
+      status_[k] = count_status(sc.status, counts);
       if (sc.status == Status::Invalid) {
         row_invalid = true;
         for (std::size_t i = 0; i < ins.items.size(); ++i) {
@@ -945,11 +1232,7 @@ class Worker {
           if (!plan_.want_alerts) {
             break;
           }
-          fmt::format_to(std::back_inserter(out.alerts), "{},", rec_.line);
-          append_csv_field(out.alerts, field(plan_.id_col), true);
-          out.alerts.push_back(',');
-          append_csv_field(out.alerts, field(plan_.date_col), true);
-          out.alerts += ip.alert_tails[f];
+          alert_line(out, ip, f);
         }
       }
     }
@@ -964,6 +1247,33 @@ class Worker {
   }
 
   enum class RowStatus : std::uint8_t { Complete, Prorated, Incomplete, Invalid, Skipped };
+
+  static RowStatus count_status(Status st, InstrumentCounts& counts) {
+    switch (st) {
+      case Status::Complete:
+        ++counts.complete;
+        return RowStatus::Complete;
+      case Status::Prorated:
+        ++counts.prorated;
+        return RowStatus::Prorated;
+      case Status::Incomplete:
+        ++counts.incomplete;
+        return RowStatus::Incomplete;
+      case Status::Invalid:
+        break;
+    }
+    ++counts.invalid;
+    return RowStatus::Invalid;
+  }
+
+  // One line of the alerts file: flag f of the instrument raised on this row.
+  void alert_line(ChunkOut& out, const InstrumentPlan& ip, std::size_t f) {
+    fmt::format_to(std::back_inserter(out.alerts), "{},", rec_.line);
+    append_csv_field(out.alerts, field(plan_.id_col), true);
+    out.alerts.push_back(',');
+    append_csv_field(out.alerts, field(plan_.date_col), true);
+    out.alerts += ip.alert_tails[f];
+  }
 
   static std::string_view status_name(RowStatus s) {
     switch (s) {
@@ -985,18 +1295,32 @@ class Worker {
     return !malformed && status_[k] != RowStatus::Skipped;
   }
 
+  // Every computed column is written with the comma before it; with no kept columns the row's
+  // first comma is taken out at the end.
   void write_csv_row(OutBuffer& o, bool malformed) {
+    const std::size_t start = o.size();
     keep_fields_csv(o);
-    bool first = plan_.keep.empty();
-    auto sep = [&] {
-      if (!first) {
-        o.push_back(',');
-      }
-      first = false;
-    };
+    const auto sep = [&] { o.push_back(','); };
     for (std::size_t k = 0; k < plan_.instruments.size(); ++k) {
       const Instrument& ins = *plan_.instruments[k].ins;
       const bool have = scored(k, malformed);
+      if (!malformed && tabled_[k].used) {
+        const TableRow& r = tabled_[k];
+        const RowTables& t = *plan_.instruments[k].tables;
+        char* w = o.room(t.room);
+        const auto put = [&w](const Piece& p) {
+          std::memcpy(w, p.text.data(), sizeof p.text);
+          w += p.size;
+        };
+        for (std::size_t s = 0; s < t.scales.size(); ++s) {
+          put(have ? r.entries[s]->csv : t.scales[s].blank);
+        }
+        put(t.status_answered[static_cast<std::size_t>(status_[k]) * (r.options.size() + 1) +
+                              static_cast<std::size_t>(have ? r.answered : 0)]);
+        put(t.flag_text[have ? r.raised : 0]);
+        o.commit(w);
+        continue;
+      }
       const Score& sc = scores_[k];
       for (std::size_t s = 0; s < ins.scales.size(); ++s) {
         const Scale& scale = ins.scales[s];
@@ -1038,6 +1362,9 @@ class Worker {
       }
     }
     o.push_back('\n');
+    if (plan_.keep.empty()) {
+      o.erase(start);
+    }
   }
 
   void write_json_row(std::string& o, bool malformed) {
@@ -1137,6 +1464,16 @@ class Worker {
   std::vector<std::string_view> plain_;       // a record split_plain read
   const std::string_view* fields_ = nullptr;  // the current record's fields: one of the two
   std::size_t nfields_ = 0;
+  // A row's results on the table path, per instrument.
+  struct TableRow {
+    bool used = false;  // this row's results are here, not in scores_
+    int answered = 0;
+    Status status = Status::Complete;
+    std::uint32_t raised = 0;                       // bit f: flag f raised
+    std::vector<std::int8_t> options;               // per fast item: option, or -1 (blank)
+    std::vector<const ScaleTable::Entry*> entries;  // per scale
+  };
+  std::vector<TableRow> tabled_;
   std::vector<std::vector<Answer>> answers_;
   std::vector<Score> scores_;
   std::vector<std::vector<double>> ctx_;
@@ -1153,6 +1490,7 @@ void add_counts(BatchSummary& sum, const ChunkOut& c) {
   sum.flags += c.flags;
   sum.errors_reported += c.errors_reported;
   sum.fast_scored += c.fast_scored;
+  sum.table_scored += c.table_scored;
   for (std::size_t i = 0; i < c.counts.size() && i < sum.instruments.size(); ++i) {
     auto& a = sum.instruments[i];
     const auto& b = c.counts[i];

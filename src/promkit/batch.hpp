@@ -61,7 +61,8 @@ struct BatchSummary {
   std::uint64_t malformed_rows = 0;  // broken quotes, ragged rows
   std::uint64_t flags = 0;
   std::uint64_t errors_reported = 0;
-  std::uint64_t fast_scored = 0;  // instrument scores in rows that took the fast path
+  std::uint64_t fast_scored = 0;   // instrument scores in rows that took the fast path
+  std::uint64_t table_scored = 0;  // of those, scores that took the table path (CSV output)
   std::vector<InstrumentCounts> instruments;
   std::vector<std::string> notes;  // mapping facts worth telling (unmapped optional items, ...)
   bool stopped = false;            // --strict stopped at the first invalid row

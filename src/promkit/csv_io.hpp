@@ -125,6 +125,11 @@ class OutBuffer {
     }
   }
   void append(const char* p, std::size_t n) { append(std::string_view(p, n)); }
+  // Takes out the byte at `pos`.
+  void erase(std::size_t pos) {
+    std::memmove(data_.get() + pos, data_.get() + pos + 1, size_ - pos - 1);
+    --size_;
+  }
   OutBuffer& operator+=(std::string_view s) {
     append(s);
     return *this;

@@ -9,24 +9,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-bool passes(double v, CompareOp op, double x) {
-  switch (op) {
-    case CompareOp::Eq:
-      return v == x;
-    case CompareOp::Ne:
-      return v != x;
-    case CompareOp::Lt:
-      return v < x;
-    case CompareOp::Le:
-      return v <= x;
-    case CompareOp::Gt:
-      return v > x;
-    case CompareOp::Ge:
-      return v >= x;
-  }
-  return false;
-}
-
 Status worse(Status a, Status b) {
   return static_cast<int>(a) >= static_cast<int>(b) ? a : b;
 }
@@ -119,6 +101,24 @@ int Score::invalid_count() const {
   return static_cast<int>(std::count_if(items.begin(), items.end(), [](const ItemResult& r) {
     return r.state == ItemState::Invalid;
   }));
+}
+
+bool passes(double v, CompareOp op, double x) {
+  switch (op) {
+    case CompareOp::Eq:
+      return v == x;
+    case CompareOp::Ne:
+      return v != x;
+    case CompareOp::Lt:
+      return v < x;
+    case CompareOp::Le:
+      return v <= x;
+    case CompareOp::Gt:
+      return v > x;
+    case CompareOp::Ge:
+      return v >= x;
+  }
+  return false;
 }
 
 int Score::flags_raised() const {

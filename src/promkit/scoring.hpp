@@ -86,6 +86,9 @@ void size_score(const Instrument& instrument, Score& out);
 void score_after_items(const Instrument& instrument, std::span<const double> context, bool invalid,
                        Score& out, const ScoreOptions& options = {});
 
+// Whether a count scale counts an item with score `v` (its `where` condition).
+[[nodiscard]] bool passes(double v, CompareOp op, double x);
+
 // What score_after_items makes of a sum, mean or count scale once its items are counted: `sum`
 // of the answered items' scores (for a count, how many pass), `expected` items that count and
 // `answered` of them with a score. For tables worked out ahead of scoring; bands with a

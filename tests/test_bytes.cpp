@@ -1,0 +1,55 @@
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "promkit/bytes.hpp"
+
+namespace bytes = promkit::bytes;
+
+namespace {
+
+// Text with the searched bytes at every offset a 16-byte block can put them.
+std::string sample(std::size_t n, std::uint32_t seed) {
+  const char alphabet[] = {',', '\n', '"', ';', 'a', '0', '\0', '\r', '\xff'};
+  std::string s(n, ' ');
+  std::uint32_t x = seed;
+  for (auto& c : s) {
+    x = x * 1103515245U + 12345U;
+    c = alphabet[(x >> 16) % sizeof alphabet];
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_SUITE("bytes") {
+  TEST_CASE("count agrees with the plain loop for every length and offset") {
+    const std::string s = sample(5000, 3);
+    for (std::size_t off = 0; off < 17; ++off) {
+      for (std::size_t n = 0; off + n <= s.size(); n += (n < 70 ? 1 : 397)) {
+        CAPTURE(off);
+        CAPTURE(n);
+        CHECK(bytes::count(s.data() + off, n, '\n') == bytes::count_plain(s.data() + off, n, '\n'));
+        CHECK(bytes::count(s.data() + off, n, '\xff') ==
+              bytes::count_plain(s.data() + off, n, '\xff'));
+      }
+    }
+    // More than 255 blocks of matches: the byte counters are emptied before they could wrap.
+    const std::string lines(16 * 600 + 5, '\n');
+    CHECK(bytes::count(lines.data(), lines.size(), '\n') == lines.size());
+  }
+
+  TEST_CASE("match3 agrees with the plain loop") {
+    const std::string s = sample(4000, 11);
+    for (std::size_t off = 0; off + 16 <= s.size(); ++off) {
+      CAPTURE(off);
+      CHECK(bytes::match3(s.data() + off, ',', '\n', '"') ==
+            bytes::match3_plain(s.data() + off, ',', '\n', '"'));
+      CHECK(bytes::match3(s.data() + off, ';', '\0', '\xff') ==
+            bytes::match3_plain(s.data() + off, ';', '\0', '\xff'));
+    }
+    CHECK(bytes::match3("a,b\"c\nddddddddddd", ',', '\n', '"') == 0b101010U);
+  }
+}
