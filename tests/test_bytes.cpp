@@ -1,5 +1,6 @@
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -51,5 +52,19 @@ TEST_SUITE("bytes") {
             bytes::match3_plain(s.data() + off, ';', '\0', '\xff'));
     }
     CHECK(bytes::match3("a,b\"c\nddddddddddd", ',', '\n', '"') == 0b101010U);
+  }
+
+  TEST_CASE("any_of4 agrees with the plain word test") {
+    const std::string s = sample(3000, 5);
+    for (std::size_t off = 0; off + 16 <= s.size(); ++off) {
+      std::uint64_t a = 0;
+      std::uint64_t b = 0;
+      std::memcpy(&a, s.data() + off, 8);
+      std::memcpy(&b, s.data() + off + 8, 8);
+      CAPTURE(off);
+      CHECK(bytes::any_of4(a, b, ',', '"', '\n', '\r') ==
+            bytes::any_of4_plain(a, b, ',', '"', '\n', '\r'));
+      CHECK(bytes::any_of4(a, b, 'q', 'r', 's', 't') == false);
+    }
   }
 }

@@ -115,7 +115,8 @@ struct FastItem {
   std::size_t item = 0;
   std::size_t column = 0;
   bool asked_if = false;  // has an enable_when condition: the fast path takes it blank only
-  // ItemPlan::byte_option, or for an item with a condition all kByteGeneral.
+  // ItemPlan::byte_option plus one (so that 0 can stand for a blank cell), kByteGeneral left
+  // as it is; for an item with a condition all kByteGeneral.
   std::array<std::int8_t, 256> bytes{};
   std::vector<double> code;   // per option
   std::vector<double> score;  // per option; NaN when the item is not scored
@@ -144,7 +145,7 @@ struct Piece {
 struct ScaleTable {
   struct Term {
     std::size_t input = 0;  // index into InstrumentPlan::fast_items
-    std::vector<int> add;   // per option: what it adds to the sum (a count: 0 or 1)
+    std::vector<int> add;   // [0]: blank (0); [1 + k]: what option k adds (a count: 0 or 1)
   };
   struct Entry {
     Status status = Status::Complete;
@@ -165,9 +166,10 @@ struct FlagTable {
 struct RowTables {
   std::vector<ScaleTable> scales;
   std::vector<FlagTable> flags;
-  std::vector<Piece> flag_text;        // per set of raised flags (bit f: flag f): ",id;id"
-  std::vector<Piece> status_answered;  // [row status * (items + 1) + answered]: ",status,n"
-  std::size_t room = 0;                // output bytes a row's pieces may take (32 per piece)
+  std::vector<std::uint8_t> flags_raised;  // per set of raised flags: how many
+  std::vector<Piece> flag_text;            // per set of raised flags (bit f: flag f): ",id;id"
+  std::vector<Piece> status_answered;      // [row status * (items + 1) + answered]: ",status,n"
+  std::size_t room = 0;                    // output bytes a row's pieces may take (32 per piece)
 };
 
 struct InstrumentPlan {
@@ -333,6 +335,7 @@ std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
       }
       ScaleTable::Term term;
       term.input = static_cast<std::size_t>(input);
+      term.add.push_back(0);
       int tlo = kMaxScore;
       int thi = -kMaxScore;
       for (const double score : f.score) {
@@ -347,8 +350,8 @@ std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
         tlo = std::min(tlo, add);
         thi = std::max(thi, add);
       }
-      if (term.add.empty()) {
-        return std::nullopt;
+      if (term.add.size() == 1) {
+        return std::nullopt;  // no options
       }
       // A blank item adds nothing: the sums range over [lo, hi] with each term's 0 included.
       lo += std::min(tlo, 0);
@@ -437,6 +440,7 @@ std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
     if (!t.flag_text.emplace_back().set(text)) {
       return std::nullopt;
     }
+    t.flags_raised.push_back(static_cast<std::uint8_t>(std::popcount(mask)));
   }
   for (const std::string_view status :
        {"complete", "prorated", "incomplete", "invalid", "skipped"}) {  // RowStatus order
@@ -675,8 +679,8 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
           f.column = static_cast<std::size_t>(ip.items[i].column);
           f.asked_if = item.enable_when.has_value();
           f.bytes = ip.items[i].byte_option;
-          if (f.asked_if) {
-            f.bytes.fill(kByteGeneral);
+          for (auto& b : f.bytes) {
+            b = f.asked_if || b == kByteGeneral ? kByteGeneral : static_cast<std::int8_t>(b + 1);
           }
           for (const auto& o : item.options) {
             f.code.push_back(o.code);
@@ -760,8 +764,7 @@ class Worker {
     }
   }
 
-  // `chunk` is a std::string so that a NUL byte follows its last byte (split_plain stops there).
-  void process(const std::string& chunk, std::uint64_t first_line, ChunkOut& out) {
+  void process(std::string_view chunk, std::uint64_t first_line, ChunkOut& out) {
     out.counts.resize(plan_.instruments.size());
     for (std::size_t i = 0; i < plan_.instruments.size(); ++i) {
       out.counts[i].id = plan_.instruments[i].ins->id;
@@ -798,16 +801,17 @@ class Worker {
       ++out.rows;
       row(out);
       if (out.stop) {
-        return;
+        break;
       }
     }
+    add_tallies(out);
   }
 
  private:
   // Splits the record at `pos` into plain_ when it holds no double quote, is not a blank line
   // and has at most one field more than the header, as CsvParser would (a CR before the line
   // feed is not part of the last field), points fields_ at it and moves `pos` past it.
-  // Otherwise returns false and leaves `pos` alone. d[n] must be NUL.
+  // Otherwise returns false and leaves `pos` alone.
   bool split_plain(const char* d, std::size_t n, std::size_t& pos) {
     if (d[pos] == '\n' || d[pos] == '\r') {
       return false;
@@ -922,50 +926,49 @@ class Worker {
     const InstrumentPlan& ip = plan_.instruments[k];
     const RowTables& t = *ip.tables;
     TableRow& r = tabled_[k];
-    std::int8_t* options = r.options.data();
+    int* options = r.options.data();  // option + 1, or 0 for a blank cell
     int answered = 0;
     for (std::size_t j = 0; j < ip.fast_items.size(); ++j) {
       const FastItem& f = ip.fast_items[j];
       const std::string_view raw = fields_[f.column];
-      if (raw.empty()) {
-        options[j] = -1;
-        continue;
-      }
-      if (raw.size() != 1) {
+      if (raw.size() > 1) {
         return false;
       }
-      const std::int8_t o = f.bytes[static_cast<unsigned char>(raw[0])];
-      if (o == kByteGeneral) {
+      const int o = raw.empty() ? 0 : f.bytes[static_cast<unsigned char>(raw[0])];
+      if (o < 0) {
         return false;
       }
       options[j] = o;
-      ++answered;
+      answered += o != 0 ? 1 : 0;
     }
     r.answered = answered;
-    r.status = Status::Complete;
+    r.raised = 0;
+    if (answered == 0) {
+      r.status = RowStatus::Skipped;
+      return true;
+    }
+    int status = 0;
     for (std::size_t s = 0; s < t.scales.size(); ++s) {
       const ScaleTable& st = t.scales[s];
       int sum = 0;
       int counted = 0;
       for (const ScaleTable::Term& term : st.terms) {
         const int o = options[term.input];
-        if (o >= 0) {
-          sum += term.add[static_cast<std::size_t>(o)];
-          ++counted;
-        }
+        sum += term.add[static_cast<std::size_t>(o)];
+        counted += o != 0 ? 1 : 0;
       }
       const ScaleTable::Entry& e =
           st.entries[static_cast<std::size_t>((sum - st.lo) * st.width + counted)];
       r.entries[s] = &e;
-      if (static_cast<int>(e.status) > static_cast<int>(r.status)) {
-        r.status = e.status;
-      }
+      status = std::max(status, static_cast<int>(e.status));
     }
-    r.raised = 0;
+    static_assert(static_cast<int>(Status::Prorated) == static_cast<int>(RowStatus::Prorated) &&
+                  static_cast<int>(Status::Incomplete) == static_cast<int>(RowStatus::Incomplete));
+    r.status = static_cast<RowStatus>(status);  // Status and RowStatus share their first values
     for (std::size_t f = 0; f < t.flags.size(); ++f) {
       const FlagTable& ft = t.flags[f];
-      const std::uint8_t state = ft.state[static_cast<std::size_t>(options[ft.input] + 1)];
-      r.raised |= (state == kFlagRaised ? 1U : 0U) << f;
+      r.raised |= (ft.state[static_cast<std::size_t>(options[ft.input])] == kFlagRaised ? 1U : 0U)
+                  << f;
     }
     return true;
   }
@@ -987,8 +990,8 @@ class Worker {
       if (raw.size() != 1) {
         return false;
       }
-      const std::int8_t k = f.bytes[static_cast<unsigned char>(raw[0])];
-      if (k == kByteGeneral) {
+      const int k = f.bytes[static_cast<unsigned char>(raw[0])] - 1;
+      if (k < 0) {
         return false;
       }
       const double code = f.code[static_cast<std::size_t>(k)];
@@ -1037,8 +1040,8 @@ class Worker {
       std::uint64_t b = 0;
       std::memcpy(&a, f.data(), 8);
       std::memcpy(&b, f.data() + n - 8, 8);
-      const std::uint64_t hits = any_csv_special(a) | any_csv_special(b);
-      if (hits == 0) {
+      // The bytes that make a field need quotes (detail::kCsvQuote).
+      if (!bytes::any_of4(a, b, ',', '"', '\n', '\r')) {
         char* w = o.room(16);
         std::memcpy(w, &a, 8);
         std::memcpy(w + n - 8, &b, 8);
@@ -1058,18 +1061,6 @@ class Worker {
     }
     append_csv_field(o, f, plan_.opt->sanitize);
   }
-  // The bytes of `w` equal to `c` (the high bit of each such byte set; exact).
-  static std::uint64_t bytes_equal(std::uint64_t w, char c) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-    constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
-    const std::uint64_t x = w ^ (kOnes * static_cast<unsigned char>(c));
-    return ~(((x & kLow7) + kLow7) | x | kLow7);
-  }
-  // Non-zero when `w` holds a byte that makes a CSV field need quotes (detail::kCsvQuote).
-  static std::uint64_t any_csv_special(std::uint64_t w) {
-    return bytes_equal(w, ',') | bytes_equal(w, '"') | bytes_equal(w, '\n') | bytes_equal(w, '\r');
-  }
-
   std::string_view field(int c) const {
     return c >= 0 && static_cast<std::size_t>(c) < nfields_ ? fields_[static_cast<std::size_t>(c)]
                                                             : std::string_view();
@@ -1124,23 +1115,13 @@ class Worker {
       }
       tabled_[k].used = false;
       if (ip.tables && table_row(k)) {
-        ++out.fast_scored;
-        ++out.table_scored;
+        // Counted in the instrument's tally, added to `out` when the chunk is done.
         TableRow& r = tabled_[k];
         r.used = true;
-        if (r.answered == 0) {
-          status_[k] = RowStatus::Skipped;
-          ++counts.skipped;
-          continue;
-        }
-        status_[k] = count_status(r.status, counts);
-        int raised = 0;
-        for (std::uint32_t m = r.raised; m != 0; m &= m - 1) {
-          ++raised;
-        }
-        counts.flags += static_cast<std::uint64_t>(raised);
-        out.flags += static_cast<std::uint64_t>(raised);
-        if (raised > 0 && plan_.want_alerts) {
+        status_[k] = r.status;
+        ++r.by_status[static_cast<std::size_t>(r.status)];
+        r.flags += ip.tables->flags_raised[r.raised];
+        if (r.raised != 0 && plan_.want_alerts) {
           for (std::size_t f = 0; f < ins.flags.size(); ++f) {
             if ((r.raised & (1U << f)) != 0) {
               alert_line(out, ip, f);
@@ -1248,6 +1229,27 @@ class Worker {
 
   enum class RowStatus : std::uint8_t { Complete, Prorated, Incomplete, Invalid, Skipped };
 
+  // Adds the table path's tallies to the chunk's counts and empties them.
+  void add_tallies(ChunkOut& out) {
+    for (std::size_t k = 0; k < tabled_.size(); ++k) {
+      TableRow& r = tabled_[k];
+      InstrumentCounts& c = out.counts[k];
+      const auto& n = r.by_status;
+      c.complete += n[0];
+      c.prorated += n[1];
+      c.incomplete += n[2];
+      c.invalid += n[3];
+      c.skipped += n[4];
+      c.flags += r.flags;
+      out.flags += r.flags;
+      const std::uint64_t scored = n[0] + n[1] + n[2] + n[3] + n[4];
+      out.fast_scored += scored;
+      out.table_scored += scored;
+      r.by_status = {};
+      r.flags = 0;
+    }
+  }
+
   static RowStatus count_status(Status st, InstrumentCounts& counts) {
     switch (st) {
       case Status::Complete:
@@ -1316,8 +1318,8 @@ class Worker {
           put(have ? r.entries[s]->csv : t.scales[s].blank);
         }
         put(t.status_answered[static_cast<std::size_t>(status_[k]) * (r.options.size() + 1) +
-                              static_cast<std::size_t>(have ? r.answered : 0)]);
-        put(t.flag_text[have ? r.raised : 0]);
+                              static_cast<std::size_t>(r.answered)]);
+        put(t.flag_text[r.raised]);
         o.commit(w);
         continue;
       }
@@ -1468,10 +1470,13 @@ class Worker {
   struct TableRow {
     bool used = false;  // this row's results are here, not in scores_
     int answered = 0;
-    Status status = Status::Complete;
+    RowStatus status = RowStatus::Complete;
     std::uint32_t raised = 0;                       // bit f: flag f raised
-    std::vector<std::int8_t> options;               // per fast item: option, or -1 (blank)
+    std::vector<int> options;                       // per fast item: option + 1, or 0 (blank)
     std::vector<const ScaleTable::Entry*> entries;  // per scale
+    // The chunk's tally so far: rows per RowStatus, flags raised.
+    std::array<std::uint64_t, 5> by_status{};
+    std::uint64_t flags = 0;
   };
   std::vector<TableRow> tabled_;
   std::vector<std::vector<Answer>> answers_;
@@ -1606,9 +1611,10 @@ BatchSummary run_batch(int fd, const BatchOptions& opt, std::ostream& out, std::
       summary.stopped = true;
       summary.stop_reason = c.stop_reason;
     }
-    while (!stop && reader.next(chunk, first_line)) {
+    std::string_view view;  // one thread: chunks are scored where the reader has them
+    while (!stop && reader.next_view(view, first_line)) {
       c.reset();
-      worker.process(chunk, first_line, c);
+      worker.process(view, first_line, c);
       add_counts(summary, c);
       output.write(c);
       if (c.stop) {

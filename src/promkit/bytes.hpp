@@ -69,4 +69,33 @@ inline unsigned match3(const char* p, char a, char b, char c) {
 #endif
 }
 
+// The bytes of `w` equal to `c` (the high bit of each such byte set; exact).
+inline std::uint64_t equal_in_word(std::uint64_t w, char c) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+  const std::uint64_t x = w ^ (kOnes * static_cast<unsigned char>(c));
+  return ~(((x & kLow7) + kLow7) | x | kLow7);
+}
+
+// Whether a byte of the words a and b (16 bytes) is one of c1 ... c4.
+inline bool any_of4_plain(std::uint64_t a, std::uint64_t b, char c1, char c2, char c3, char c4) {
+  const auto hits = [&](std::uint64_t w) {
+    return equal_in_word(w, c1) | equal_in_word(w, c2) | equal_in_word(w, c3) |
+           equal_in_word(w, c4);
+  };
+  return (hits(a) | hits(b)) != 0;
+}
+
+inline bool any_of4(std::uint64_t a, std::uint64_t b, char c1, char c2, char c3, char c4) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_set_epi64x(static_cast<long long>(b), static_cast<long long>(a));
+  const __m128i hits = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(c1)), _mm_cmpeq_epi8(v, _mm_set1_epi8(c2))),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(c3)), _mm_cmpeq_epi8(v, _mm_set1_epi8(c4))));
+  return _mm_movemask_epi8(hits) != 0;
+#else
+  return any_of4_plain(a, b, c1, c2, c3, c4);
+#endif
+}
+
 }  // namespace promkit::bytes

@@ -58,6 +58,15 @@ bool ChunkReader::fill() {
 }
 
 bool ChunkReader::next(std::string& chunk, std::uint64_t& first_line) {
+  std::string_view view;
+  if (!next_view(view, first_line)) {
+    return false;
+  }
+  chunk.assign(view);
+  return true;
+}
+
+bool ChunkReader::next_view(std::string_view& chunk, std::uint64_t& first_line) {
   for (;;) {
     // Nothing is scanned until the byte-order mark question is settled (3 bytes, or the end).
     if (!started_) {
@@ -95,7 +104,7 @@ bool ChunkReader::next(std::string& chunk, std::uint64_t& first_line) {
         cut = n;  // the rest, including a last record without a line feed
         lines = lines_scanned_;
       }
-      chunk.assign(p, cut);
+      chunk = std::string_view(p, cut);
       begin_ += cut;
       first_line = line_;
       line_ += lines;

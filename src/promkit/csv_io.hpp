@@ -29,6 +29,9 @@ class ChunkReader {
   // line number its first record starts on. False at end of input. Strips a UTF-8 byte-order mark
   // at the very start. Throws DataError when the input cannot be read.
   bool next(std::string& chunk, std::uint64_t& first_line);
+  // The same without a copy: `chunk` points into the reader's buffer and stays valid until the
+  // next call.
+  bool next_view(std::string_view& chunk, std::uint64_t& first_line);
 
  private:
   bool fill();
