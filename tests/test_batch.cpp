@@ -910,6 +910,58 @@ TEST_SUITE("batch") {
         }
       }
     }
+    // Layouts the table path's runs (item columns side by side read in one go) must get right:
+    // items first or followed by other columns, CRLF, another delimiter, every column kept,
+    // and exports short enough that the runs meet the end of the chunk.
+    for (const char* id : {"phq9", "gad7", "k10"}) {
+      CAPTURE(id);
+      const auto ins = instrument(id);
+      const std::string base = export_for(*ins, 300, 11U);
+      for (int layout = 0; layout < 6; ++layout) {
+        CAPTURE(layout);
+        std::string csv;
+        auto opt = options({});
+        opt.instruments.push_back(ins);
+        std::size_t at = 0;
+        while (at < base.size()) {
+          const std::size_t nl = base.find('\n', at);
+          std::string line = base.substr(at, nl - at);
+          at = nl + 1;
+          const std::size_t comma = line.find(',');
+          switch (layout) {
+            case 0:  // items first, the id last
+              line = line.substr(comma + 1) + "," + line.substr(0, comma);
+              break;
+            case 1:  // a column after the items
+              line += csv.empty() ? ",note" : ",x";
+              break;
+            case 2:  // CRLF
+              line += "\r";
+              break;
+            case 3:  // semicolons
+              std::replace(line.begin(), line.end(), ',', ';');
+              break;
+            default:
+              break;
+          }
+          csv += line + "\n";
+        }
+        if (layout == 4) {
+          opt.keep_all = true;
+        }
+        if (layout == 5) {
+          csv = csv.substr(0, csv.find('\n', csv.size() / 3) + 1);
+          csv.pop_back();  // the last record without its line feed
+        }
+        const Result fast = run(csv, opt);
+        opt.fast_path = false;
+        const Result general = run(csv, opt);
+        CHECK(fast.summary.table_scored > 0);
+        CHECK(fast.out == general.out);
+        CHECK(fast.errors == general.errors);
+        CHECK(fast.summary.invalid_rows == general.summary.invalid_rows);
+      }
+    }
     // The comparison means something only if the fast path ran: most instruments qualify.
     CHECK(fast_total > 4000);
     // And the table path: sum-scored instruments with one-item flags (PHQ-9, GAD-7 ...).

@@ -739,17 +739,23 @@ class Worker {
  public:
   explicit Worker(const Plan& plan) : plan_(plan) {
     rec_.fields.reserve(plan.ncols + 1);
-    plain_.resize(plan.ncols + 1);
+    plain_.resize(plan.ncols + 1 + 16);
     answers_.resize(plan.instruments.size());
     scores_.resize(plan.instruments.size());
     ctx_.resize(plan.instruments.size());
     status_.resize(plan.instruments.size());
     tabled_.resize(plan.instruments.size());
+    all_tables_ = true;
+    table_room_ = 1;  // the line feed
     for (std::size_t i = 0; i < plan.instruments.size(); ++i) {
       const InstrumentPlan& ip = plan.instruments[i];
       if (ip.tables) {
         tabled_[i].options.resize(ip.fast_items.size());
         tabled_[i].entries.resize(ip.tables->scales.size());
+        table_room_ += ip.tables->room;
+        add_run(i);
+      } else {
+        all_tables_ = false;
       }
       const Instrument& ins = *plan.instruments[i].ins;
       answers_[i].resize(ins.items.size());
@@ -787,6 +793,7 @@ class Worker {
         rec_.end_line = line;
         ++line;
       } else {
+        ++stamp_;  // options a run read for a record split_plain gave up on do not count
         parser.seek(pos, line);
         (void)parser.next(rec_);
         pos = parser.position();
@@ -799,6 +806,9 @@ class Worker {
         nfields_ = rec_.fields.size();
       }
       ++out.rows;
+      if (all_tables_ && nfields_ == plan_.ncols && rec_.error.empty() && tables_row(out)) {
+        continue;
+      }
       row(out);
       if (out.stop) {
         break;
@@ -807,64 +817,213 @@ class Worker {
     add_tallies(out);
   }
 
+  // A well-formed row when every instrument is on the table path (CSV output): scored and
+  // written without the per-instrument choices of row() and write_csv_row(). False, with
+  // nothing written, when some instrument's cells need another path.
+  bool tables_row(ChunkOut& out) {
+    const std::size_t count = plan_.instruments.size();
+    for (std::size_t k = 0; k < count; ++k) {
+      if (!table_row(k)) {
+        return false;
+      }
+    }
+    OutBuffer& o = out.csv;
+    const std::size_t start = o.size();
+    keep_fields_csv(o);
+    char* w = o.room(table_room_);
+    for (std::size_t k = 0; k < count; ++k) {
+      const InstrumentPlan& ip = plan_.instruments[k];
+      const RowTables& t = *ip.tables;
+      TableRow& r = tabled_[k];
+      r.used = true;
+      status_[k] = r.status;
+      ++r.by_status[static_cast<std::size_t>(r.status)];
+      r.flags += t.flags_raised[r.raised];
+      const auto put = [&w](const Piece& p) {
+        std::memcpy(w, p.text.data(), sizeof p.text);
+        w += p.size;
+      };
+      const bool skipped = r.status == RowStatus::Skipped;
+      for (std::size_t s = 0; s < t.scales.size(); ++s) {
+        put(skipped ? t.scales[s].blank : r.entries[s]->csv);
+      }
+      put(t.status_answered[static_cast<std::size_t>(r.status) * (r.options.size() + 1) +
+                            static_cast<std::size_t>(r.answered)]);
+      put(t.flag_text[r.raised]);
+      if (r.raised != 0 && plan_.want_alerts) {
+        for (std::size_t f = 0; f < ip.ins->flags.size(); ++f) {
+          if ((r.raised & (1U << f)) != 0) {
+            alert_line(out, ip, f);
+          }
+        }
+      }
+    }
+    *w++ = '\n';
+    o.commit(w);
+    if (plan_.keep.empty()) {
+      o.erase(start);
+    }
+    return true;
+  }
+
  private:
   // Splits the record at `pos` into plain_ when it holds no double quote, is not a blank line
   // and has at most one field more than the header, as CsvParser would (a CR before the line
   // feed is not part of the last field), points fields_ at it and moves `pos` past it.
   // Otherwise returns false and leaves `pos` alone.
   bool split_plain(const char* d, std::size_t n, std::size_t& pos) {
+    ++stamp_;
     if (d[pos] == '\n' || d[pos] == '\r') {
       return false;
     }
     const char delim = plan_.delim;
     std::string_view* out = plain_.data();
-    std::string_view* const last = out + plain_.size();  // one more would be two too many
+    // plain_ has room for 16 fields more than it may hand on (a block's worth): the count is
+    // checked once per block.
+    std::string_view* const limit = out + plan_.ncols + 1;
     std::size_t start = pos;
-    // Both loops end the record at its line feed, a quote sends it to the general parser.
-    const auto boundary = [&](std::size_t j) {
-      const char c = d[j];
-      if (c == delim) {
-        if (out == last) {
-          return -1;
-        }
-        *out++ = std::string_view(d + start, j - start);
-        start = j + 1;
-        return 0;
-      }
-      if (c == '"' || out == last) {
-        return -1;
-      }
+    // The record ends at byte j (its line feed, or the end of the chunk).
+    const auto end_at = [&](std::size_t j) {
       std::size_t end = j;
       if (end > start && d[end - 1] == '\r') {
         --end;
       }
       *out++ = std::string_view(d + start, end - start);
       pos = j < n ? j + 1 : n;
-      return 1;
+      return finish_plain(out <= limit, out);
     };
-    std::size_t base = pos;
-    // Sixteen bytes at a time: a bit for each delimiter, line feed or quote.
-    for (; base + 16 <= n; base += 16) {
-      for (unsigned m = bytes::match3(d + base, delim, '\n', '"'); m != 0; m &= m - 1) {
-        const int r = boundary(base + static_cast<std::size_t>(std::countr_zero(m)));
-        if (r != 0) {
-          return finish_plain(r, out);
+    // At the first column of an instrument's run of item columns: read the run at once.
+    // 0: not read (the columns are split one by one); 1: read, the record goes on at `start`;
+    // 2: read, and it ended the record.
+    const auto run_here = [&]() -> int {
+      const std::size_t c = static_cast<std::size_t>(out - plain_.data());
+      if (c >= run_at_.size() || run_at_[c] < 0) {
+        return 0;
+      }
+      return try_run(static_cast<std::size_t>(run_at_[c]), d, n, start, out, pos);
+    };
+    if (const int r = run_here(); r == 2) {
+      return finish_plain(true, out);
+    }
+    std::size_t base = start;
+    // Sixteen bytes at a time: a bit for each delimiter, and for each line feed or quote.
+    while (base + 16 <= n) {
+      unsigned delims = 0;
+      unsigned stops = 0;
+      bytes::match1_2(d + base, delim, '\n', '"', delims, stops);
+      if (stops != 0) {
+        delims &= (stops & (0U - stops)) - 1;  // the delimiters before the first stop
+      }
+      bool moved = false;
+      for (; delims != 0; delims &= delims - 1) {
+        const std::size_t j = base + static_cast<std::size_t>(std::countr_zero(delims));
+        *out++ = std::string_view(d + start, j - start);
+        start = j + 1;
+        if (const int r = run_here(); r != 0) {
+          if (r == 2) {
+            return finish_plain(true, out);
+          }
+          moved = true;  // go on after the run
+          break;
         }
       }
+      if (out > limit) {
+        return false;
+      }
+      if (moved) {
+        base = start;
+        continue;
+      }
+      if (stops != 0) {
+        const std::size_t j = base + static_cast<std::size_t>(std::countr_zero(stops));
+        return d[j] == '\n' && end_at(j);
+      }
+      base += 16;
     }
     // The last bytes of the chunk (a NUL byte inside the data is part of its field).
     for (std::size_t j = base;; ++j) {
-      if (j >= n || d[j] == delim || d[j] == '\n' || d[j] == '"') {
-        const int r = boundary(j);
-        if (r != 0) {
-          return finish_plain(r, out);
+      if (j >= n || d[j] == '\n') {
+        return end_at(j);
+      }
+      if (d[j] == '"') {
+        return false;
+      }
+      if (d[j] == delim) {
+        if (out == limit) {
+          return false;
         }
+        *out++ = std::string_view(d + start, j - start);
+        start = j + 1;
       }
     }
   }
 
-  bool finish_plain(int r, const std::string_view* out) {
-    if (r < 0) {
+  // Reads run k (an instrument's item columns, side by side) at d[start] when every cell of it
+  // is one byte naming an option: "2,0,1,...". Fills the run's fields and the instrument's
+  // options; returns 1 and moves `start` past the run's last delimiter, or 2 when the run ended
+  // the record (then `pos` is past its line feed). 0, with nothing changed, otherwise.
+  int try_run(std::size_t k, const char* d, std::size_t n, std::size_t& start,
+              std::string_view*& out, std::size_t& pos) {
+    const Run& run = runs_[k];
+    const std::size_t len = run.bytes.size();
+    // The cells, the delimiters between them and the terminator (2 len bytes), plus the line
+    // feed after a CR, all read in blocks of 16.
+    const std::size_t span = 2 * len;
+    if (start + span + 16 > n) {
+      return 0;
+    }
+    const char* p = d + start;
+    // Delimiters exactly at the odd positions below span - 1 (run.masks: per block of 16, the
+    // positions that count).
+    for (std::size_t b = 0; b < run.masks.size(); ++b) {
+      const unsigned mask = run.masks[b];
+      if ((bytes::match1(p + 16 * b, plan_.delim) & mask) != (0xAAAAU & mask)) {
+        return 0;
+      }
+    }
+    const char term = p[span - 1];
+    int ended = 0;
+    if (run.last) {
+      if (term == '\n') {
+        ended = 1;
+      } else if (term == '\r' && p[span] == '\n') {
+        ended = 2;
+      } else {
+        return 0;
+      }
+    } else if (term != plan_.delim) {
+      return 0;
+    }
+    TableRow& r = tabled_[k];
+    int* options = r.options.data();
+    const std::int8_t* const* tables = run.bytes.data();
+    const std::size_t* input = run.input.data();
+    int bad = 0;
+    for (std::size_t i = 0; i < len; ++i) {
+      const int o = tables[i][static_cast<unsigned char>(p[2 * i])];
+      bad |= o;
+      options[input[i]] = o;
+    }
+    if (bad < 0) {
+      return 0;
+    }
+    if (run.views) {
+      for (std::size_t i = 0; i < len; ++i) {
+        out[i] = std::string_view(p + 2 * i, 1);
+      }
+    }
+    out += len;
+    r.run_stamp = stamp_;
+    if (ended != 0) {
+      pos = start + span + static_cast<std::size_t>(ended - 1);
+      return 2;
+    }
+    start += span;
+    return 1;
+  }
+
+  bool finish_plain(bool ok, const std::string_view* out) {
+    if (!ok) {
       return false;
     }
     fields_ = plain_.data();
@@ -921,6 +1080,68 @@ class Worker {
     return Answer::value(kNaN);  // not an answer: the engine marks the item invalid
   }
 
+  // Instrument k's run, when its fast items' columns are side by side and none has a condition.
+  void add_run(std::size_t k) {
+    const InstrumentPlan& ip = plan_.instruments[k];
+    runs_.resize(plan_.instruments.size());
+    run_at_.resize(plan_.ncols + 1, -1);
+    std::vector<std::pair<std::size_t, std::size_t>> cols;  // column, fast item
+    for (std::size_t j = 0; j < ip.fast_items.size(); ++j) {
+      if (ip.fast_items[j].asked_if) {
+        return;
+      }
+      cols.emplace_back(ip.fast_items[j].column, j);
+    }
+    std::sort(cols.begin(), cols.end());
+    if (cols.size() < 2 || k > 127) {
+      return;
+    }
+    for (std::size_t i = 1; i < cols.size(); ++i) {
+      if (cols[i].first != cols[i - 1].first + 1) {
+        return;
+      }
+    }
+    if (run_at_[cols.front().first] >= 0) {
+      return;
+    }
+    Run run;
+    for (const auto& [col, j] : cols) {
+      run.bytes.push_back(ip.fast_items[j].bytes.data());
+      run.input.push_back(j);
+    }
+    run.last = cols.back().first + 1 == plan_.ncols;
+    const std::size_t checked = 2 * cols.size() - 1;  // cells and the delimiters between them
+    for (std::size_t b = 0; b < checked; b += 16) {
+      const std::size_t valid = std::min<std::size_t>(16, checked - b);
+      run.masks.push_back(valid == 16 ? 0xFFFFU : (1U << valid) - 1);
+    }
+    const auto read_elsewhere = [&](std::size_t col) {
+      const auto c = static_cast<int>(col);
+      if (c == plan_.id_col || c == plan_.date_col ||
+          std::find(plan_.keep.begin(), plan_.keep.end(), c) != plan_.keep.end()) {
+        return true;
+      }
+      for (std::size_t other = 0; other < plan_.instruments.size(); ++other) {
+        const InstrumentPlan& op = plan_.instruments[other];
+        // (Instrument k's own items with a column are its fast items, one per column.)
+        for (std::size_t i = 0; i < op.items.size() && other != k; ++i) {
+          if (op.items[i].column == c) {
+            return true;
+          }
+        }
+        if (std::find(op.context_columns.begin(), op.context_columns.end(), c) !=
+            op.context_columns.end()) {
+          return true;
+        }
+      }
+      return false;
+    };
+    run.views = std::any_of(cols.begin(), cols.end(),
+                            [&](const auto& cj) { return read_elsewhere(cj.first); });
+    runs_[k] = std::move(run);
+    run_at_[cols.front().first] = static_cast<std::int8_t>(k);
+  }
+
   // The table path for instrument k: false when some cell needs another path.
   bool table_row(std::size_t k) {
     const InstrumentPlan& ip = plan_.instruments[k];
@@ -928,7 +1149,10 @@ class Worker {
     TableRow& r = tabled_[k];
     int* options = r.options.data();  // option + 1, or 0 for a blank cell
     int answered = 0;
-    for (std::size_t j = 0; j < ip.fast_items.size(); ++j) {
+    if (r.run_stamp == stamp_) {
+      answered = static_cast<int>(ip.fast_items.size());  // read by try_run, every one answered
+    }
+    for (std::size_t j = 0; j < ip.fast_items.size() && r.run_stamp != stamp_; ++j) {
       const FastItem& f = ip.fast_items[j];
       const std::string_view raw = fields_[f.column];
       if (raw.size() > 1) {
@@ -1019,36 +1243,43 @@ class Worker {
     }
   }
 
-  void keep_fields_csv(OutBuffer& out) {
-    bool first = true;
-    for (int c : plan_.keep) {
-      if (!first) {
-        out.push_back(',');
-      }
-      first = false;
-      put_field(out, field(c));
+  void keep_fields_csv(OutBuffer& o) {
+    const std::size_t count = plan_.keep.size();
+    if (count == 0) {
+      return;
     }
+    // Room for the common case: every field copied with one 16-byte copy, and its comma.
+    char* w = o.room(count * 17);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (i > 0) {
+        *w++ = ',';
+      }
+      const std::string_view f = field(plan_.keep[i]);
+      const std::size_t n = f.size();
+      if (n >= 8 && n <= 16 && !detail::kFormulaStart[static_cast<unsigned char>(f[0])]) {
+        // Eight bytes at a time: the first and the last eight (overlapping when n < 16).
+        std::uint64_t a = 0;
+        std::uint64_t b = 0;
+        std::memcpy(&a, f.data(), 8);
+        std::memcpy(&b, f.data() + n - 8, 8);
+        // The bytes that make a field need quotes (detail::kCsvQuote).
+        if (!bytes::any_of4(a, b, ',', '"', '\n', '\r')) {
+          std::memcpy(w, &a, 8);
+          std::memcpy(w + n - 8, &b, 8);
+          w += n;
+          continue;
+        }
+      }
+      o.commit(w);
+      put_field(o, f);
+      w = o.room((count - i) * 17);
+    }
+    o.commit(w);
   }
 
-  // A kept field: copied as it is when it needs neither quotes nor a formula guard (ids and
-  // dates nearly always), else written by append_csv_field.
+  // A kept field the quick copy above does not take: copied as it is when it needs neither
+  // quotes nor a formula guard, else written by append_csv_field.
   void put_field(OutBuffer& o, std::string_view f) const {
-    const std::size_t n = f.size();
-    if (n >= 8 && n <= 16 && !detail::kFormulaStart[static_cast<unsigned char>(f[0])]) {
-      // Eight bytes at a time: the first and the last eight (overlapping when n < 16).
-      std::uint64_t a = 0;
-      std::uint64_t b = 0;
-      std::memcpy(&a, f.data(), 8);
-      std::memcpy(&b, f.data() + n - 8, 8);
-      // The bytes that make a field need quotes (detail::kCsvQuote).
-      if (!bytes::any_of4(a, b, ',', '"', '\n', '\r')) {
-        char* w = o.room(16);
-        std::memcpy(w, &a, 8);
-        std::memcpy(w + n - 8, &b, 8);
-        o.commit(w + n);
-        return;
-      }
-    }
     char* w = o.room(f.size());
     bool special = false;
     for (const char c : f) {
@@ -1061,6 +1292,7 @@ class Worker {
     }
     append_csv_field(o, f, plan_.opt->sanitize);
   }
+
   std::string_view field(int c) const {
     return c >= 0 && static_cast<std::size_t>(c) < nfields_ ? fields_[static_cast<std::size_t>(c)]
                                                             : std::string_view();
@@ -1471,14 +1703,31 @@ class Worker {
     bool used = false;  // this row's results are here, not in scores_
     int answered = 0;
     RowStatus status = RowStatus::Complete;
-    std::uint32_t raised = 0;                       // bit f: flag f raised
-    std::vector<int> options;                       // per fast item: option + 1, or 0 (blank)
+    std::uint32_t raised = 0;     // bit f: flag f raised
+    std::vector<int> options;     // per fast item: option + 1, or 0 (blank)
+    std::uint64_t run_stamp = 0;  // == stamp_: try_run filled `options` for this record
     std::vector<const ScaleTable::Entry*> entries;  // per scale
     // The chunk's tally so far: rows per RowStatus, flags raised.
     std::array<std::uint64_t, 5> by_status{};
     std::uint64_t flags = 0;
   };
   std::vector<TableRow> tabled_;
+  // Runs: an instrument on the table path whose item columns sit side by side, no item with a
+  // condition among them, has its cells read in one go when each is one byte (try_run).
+  struct Run {
+    std::vector<const std::int8_t*> bytes;  // per column of the run: FastItem::bytes
+    std::vector<std::size_t> input;         // per column of the run: its fast item
+    std::vector<unsigned> masks;            // per 16 bytes of the run: positions checked
+    bool last = false;                      // the run ends the record
+    // Something else reads the run's columns (kept, id or date, another instrument's item):
+    // their fields are filled in. Otherwise they are left as they were.
+    bool views = true;
+  };
+  std::vector<Run> runs_;            // per instrument (empty when it has none)
+  std::vector<std::int8_t> run_at_;  // per column: the instrument whose run starts there, or -1
+  std::uint64_t stamp_ = 0;          // counts records; TableRow::run_stamp names one
+  bool all_tables_ = false;          // every instrument is on the table path: see tables_row()
+  std::size_t table_room_ = 0;       // output bytes the table path's pieces of a row may take
   std::vector<std::vector<Answer>> answers_;
   std::vector<Score> scores_;
   std::vector<std::vector<double>> ctx_;

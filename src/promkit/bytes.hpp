@@ -69,6 +69,42 @@ inline unsigned match3(const char* p, char a, char b, char c) {
 #endif
 }
 
+// Bit k (k < 16) set when p[k] is a: the 16 bytes from p must be readable.
+inline unsigned match1(const char* p, char a) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(a))));
+#else
+  unsigned mask = 0;
+  for (unsigned k = 0; k < 16; ++k) {
+    mask |= (p[k] == a ? 1U : 0U) << k;
+  }
+  return mask;
+#endif
+}
+
+// For the 16 bytes from p (all readable): bit k of `hits` set when p[k] is a, bit k of `stops`
+// when p[k] is b or c.
+inline void match1_2_plain(const char* p, char a, char b, char c, unsigned& hits, unsigned& stops) {
+  hits = 0;
+  stops = 0;
+  for (unsigned k = 0; k < 16; ++k) {
+    hits |= (p[k] == a ? 1U : 0U) << k;
+    stops |= (p[k] == b || p[k] == c ? 1U : 0U) << k;
+  }
+}
+
+inline void match1_2(const char* p, char a, char b, char c, unsigned& hits, unsigned& stops) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(a))));
+  stops = static_cast<unsigned>(_mm_movemask_epi8(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(b)), _mm_cmpeq_epi8(v, _mm_set1_epi8(c)))));
+#else
+  match1_2_plain(p, a, b, c, hits, stops);
+#endif
+}
+
 // The bytes of `w` equal to `c` (the high bit of each such byte set; exact).
 inline std::uint64_t equal_in_word(std::uint64_t w, char c) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
