@@ -959,66 +959,74 @@ class Worker {
   }
 
   // Reads run k (an instrument's item columns, side by side) at d[start] when every cell of it
-  // is one byte naming an option: "2,0,1,...". Fills the run's fields and the instrument's
-  // options; returns 1 and moves `start` past the run's last delimiter, or 2 when the run ended
-  // the record (then `pos` is past its line feed). 0, with nothing changed, otherwise.
+  // is blank or one byte naming an option: "2,0,,1,...". Fills the instrument's options (and
+  // the run's fields when something else reads them); returns 1 and moves `start` past the
+  // run's last delimiter, or 2 when the run ended the record (then `pos` is past its line
+  // feed). 0, with nothing else changed, otherwise.
   int try_run(std::size_t k, const char* d, std::size_t n, std::size_t& start,
               std::string_view*& out, std::size_t& pos) {
     const Run& run = runs_[k];
-    const std::size_t len = run.bytes.size();
-    // The cells, the delimiters between them and the terminator (2 len bytes), plus the line
-    // feed after a CR, all read in blocks of 16.
-    const std::size_t span = 2 * len;
-    if (start + span + 16 > n) {
+    const std::size_t len = run.tables.size();
+    // At most two bytes per cell, then a CR and a line feed: read without bounds checks.
+    if (start + 2 * len + 2 > n) {
       return 0;
     }
     const char* p = d + start;
-    // Delimiters exactly at the odd positions below span - 1 (run.masks: per block of 16, the
-    // positions that count).
-    for (std::size_t b = 0; b < run.masks.size(); ++b) {
-      const unsigned mask = run.masks[b];
-      if ((bytes::match1(p + 16 * b, plan_.delim) & mask) != (0xAAAAU & mask)) {
-        return 0;
-      }
-    }
-    const char term = p[span - 1];
-    int ended = 0;
-    if (run.last) {
-      if (term == '\n') {
-        ended = 1;
-      } else if (term == '\r' && p[span] == '\n') {
-        ended = 2;
-      } else {
-        return 0;
-      }
-    } else if (term != plan_.delim) {
-      return 0;
-    }
     TableRow& r = tabled_[k];
     int* options = r.options.data();
-    const std::int8_t* const* tables = run.bytes.data();
     const std::size_t* input = run.input.data();
+    const char delim = plan_.delim;
+    std::size_t cur = 0;
     int bad = 0;
-    for (std::size_t i = 0; i < len; ++i) {
-      const int o = tables[i][static_cast<unsigned char>(p[2 * i])];
+    int answered = 0;
+    // Each cell: the table gives option + 1, 0 for the byte that ends a blank cell, -1 for
+    // anything else; a cell with a byte must then end.
+    for (std::size_t i = 0; i + 1 < len; ++i) {
+      const int o = run.tables[i][static_cast<unsigned char>(p[cur])];
       bad |= o;
       options[input[i]] = o;
+      answered += o != 0 ? 1 : 0;
+      cur += o != 0 ? 1 : 0;
+      bad |= p[cur] == delim ? 0 : -1;
+      ++cur;
+    }
+    const std::size_t last_start = cur;
+    const int o = run.tables[len - 1][static_cast<unsigned char>(p[cur])];
+    bad |= o;
+    options[input[len - 1]] = o;
+    answered += o != 0 ? 1 : 0;
+    cur += o != 0 ? 1 : 0;
+    const char term = p[cur];  // the byte after the run
+    int ended = 0;
+    if (!run.last) {
+      bad |= term == delim ? 0 : -1;
+    } else if (term == '\n') {
+      ended = 1;
+    } else if (term == '\r' && p[cur + 1] == '\n') {
+      ended = 2;
+    } else {
+      bad = -1;
     }
     if (bad < 0) {
       return 0;
     }
     if (run.views) {
-      for (std::size_t i = 0; i < len; ++i) {
-        out[i] = std::string_view(p + 2 * i, 1);
+      std::size_t at = 0;
+      for (std::size_t i = 0; i + 1 < len; ++i) {
+        const bool blank = p[at] == delim;
+        out[i] = std::string_view(p + at, blank ? 0 : 1);
+        at += blank ? 1 : 2;
       }
+      out[len - 1] = std::string_view(p + last_start, cur - last_start);
     }
     out += len;
     r.run_stamp = stamp_;
+    r.run_answered = answered;
     if (ended != 0) {
-      pos = start + span + static_cast<std::size_t>(ended - 1);
+      pos = start + cur + static_cast<std::size_t>(ended);
       return 2;
     }
-    start += span;
+    start += cur + 1;
     return 1;
   }
 
@@ -1105,15 +1113,23 @@ class Worker {
       return;
     }
     Run run;
-    for (const auto& [col, j] : cols) {
-      run.bytes.push_back(ip.fast_items[j].bytes.data());
-      run.input.push_back(j);
-    }
     run.last = cols.back().first + 1 == plan_.ncols;
-    const std::size_t checked = 2 * cols.size() - 1;  // cells and the delimiters between them
-    for (std::size_t b = 0; b < checked; b += 16) {
-      const std::size_t valid = std::min<std::size_t>(16, checked - b);
-      run.masks.push_back(valid == 16 ? 0xFFFFU : (1U << valid) - 1);
+    for (const auto& [col, j] : cols) {
+      auto table = ip.fast_items[j].bytes;
+      // Bytes that end a cell or a record, or start a quoted one, are never an option's code.
+      for (const char c : {plan_.delim, '\n', '\r', '"'}) {
+        if (table[static_cast<unsigned char>(c)] != kByteGeneral) {
+          return;
+        }
+      }
+      if (col + 1 == plan_.ncols) {
+        table['\n'] = 0;
+        table['\r'] = 0;
+      } else {
+        table[static_cast<unsigned char>(plan_.delim)] = 0;
+      }
+      run.tables.push_back(table);
+      run.input.push_back(j);
     }
     const auto read_elsewhere = [&](std::size_t col) {
       const auto c = static_cast<int>(col);
@@ -1150,7 +1166,7 @@ class Worker {
     int* options = r.options.data();  // option + 1, or 0 for a blank cell
     int answered = 0;
     if (r.run_stamp == stamp_) {
-      answered = static_cast<int>(ip.fast_items.size());  // read by try_run, every one answered
+      answered = r.run_answered;  // read by try_run
     }
     for (std::size_t j = 0; j < ip.fast_items.size() && r.run_stamp != stamp_; ++j) {
       const FastItem& f = ip.fast_items[j];
@@ -1706,6 +1722,7 @@ class Worker {
     std::uint32_t raised = 0;     // bit f: flag f raised
     std::vector<int> options;     // per fast item: option + 1, or 0 (blank)
     std::uint64_t run_stamp = 0;  // == stamp_: try_run filled `options` for this record
+    int run_answered = 0;         // and found this many cells answered
     std::vector<const ScaleTable::Entry*> entries;  // per scale
     // The chunk's tally so far: rows per RowStatus, flags raised.
     std::array<std::uint64_t, 5> by_status{};
@@ -1715,10 +1732,11 @@ class Worker {
   // Runs: an instrument on the table path whose item columns sit side by side, no item with a
   // condition among them, has its cells read in one go when each is one byte (try_run).
   struct Run {
-    std::vector<const std::int8_t*> bytes;  // per column of the run: FastItem::bytes
-    std::vector<std::size_t> input;         // per column of the run: its fast item
-    std::vector<unsigned> masks;            // per 16 bytes of the run: positions checked
-    bool last = false;                      // the run ends the record
+    // Per column of the run: FastItem::bytes, but 0 for the byte that ends a blank cell (the
+    // delimiter; for the record's last column CR and line feed).
+    std::vector<std::array<std::int8_t, 256>> tables;
+    std::vector<std::size_t> input;  // per column of the run: its fast item
+    bool last = false;               // the run ends the record
     // Something else reads the run's columns (kept, id or date, another instrument's item):
     // their fields are filled in. Otherwise they are left as they were.
     bool views = true;

@@ -69,20 +69,6 @@ inline unsigned match3(const char* p, char a, char b, char c) {
 #endif
 }
 
-// Bit k (k < 16) set when p[k] is a: the 16 bytes from p must be readable.
-inline unsigned match1(const char* p, char a) {
-#if defined(__SSE2__)
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(a))));
-#else
-  unsigned mask = 0;
-  for (unsigned k = 0; k < 16; ++k) {
-    mask |= (p[k] == a ? 1U : 0U) << k;
-  }
-  return mask;
-#endif
-}
-
 // For the 16 bytes from p (all readable): bit k of `hits` set when p[k] is a, bit k of `stops`
 // when p[k] is b or c.
 inline void match1_2_plain(const char* p, char a, char b, char c, unsigned& hits, unsigned& stops) {
