@@ -897,7 +897,7 @@ class Worker {
     // 2: read, and it ended the record.
     const auto run_here = [&]() -> int {
       const std::size_t c = static_cast<std::size_t>(out - plain_.data());
-      if (c >= run_at_.size() || run_at_[c] < 0) {
+      if (run_at_[c] < 0) {  // (run_at_ has an entry for every field plain_ can hold)
         return 0;
       }
       return try_run(static_cast<std::size_t>(run_at_[c]), d, n, start, out, pos);
@@ -976,24 +976,28 @@ class Worker {
     int* options = r.options.data();
     const std::size_t* input = run.input.data();
     const char delim = plan_.delim;
+    const int* const* add = run.add.data();
     std::size_t cur = 0;
     int bad = 0;
     int answered = 0;
+    int sum = 0;
     // Each cell: the table gives option + 1, 0 for the byte that ends a blank cell, -1 for
-    // anything else; a cell with a byte must then end.
+    // anything else; a cell with a byte must then end (delimiter_ends_: 0 for the delimiter).
     for (std::size_t i = 0; i + 1 < len; ++i) {
       const int o = run.tables[i][static_cast<unsigned char>(p[cur])];
       bad |= o;
       options[input[i]] = o;
+      sum += add[i][o];
       answered += o != 0 ? 1 : 0;
       cur += o != 0 ? 1 : 0;
-      bad |= p[cur] == delim ? 0 : -1;
+      bad |= delimiter_ends_[static_cast<unsigned char>(p[cur])];
       ++cur;
     }
     const std::size_t last_start = cur;
     const int o = run.tables[len - 1][static_cast<unsigned char>(p[cur])];
     bad |= o;
     options[input[len - 1]] = o;
+    sum += add[len - 1][o];
     answered += o != 0 ? 1 : 0;
     cur += o != 0 ? 1 : 0;
     const char term = p[cur];  // the byte after the run
@@ -1022,6 +1026,7 @@ class Worker {
     out += len;
     r.run_stamp = stamp_;
     r.run_answered = answered;
+    r.run_sum = sum;
     if (ended != 0) {
       pos = start + cur + static_cast<std::size_t>(ended);
       return 2;
@@ -1092,7 +1097,7 @@ class Worker {
   void add_run(std::size_t k) {
     const InstrumentPlan& ip = plan_.instruments[k];
     runs_.resize(plan_.instruments.size());
-    run_at_.resize(plan_.ncols + 1, -1);
+    run_at_.resize(plain_.size() + 1, -1);
     std::vector<std::pair<std::size_t, std::size_t>> cols;  // column, fast item
     for (std::size_t j = 0; j < ip.fast_items.size(); ++j) {
       if (ip.fast_items[j].asked_if) {
@@ -1131,6 +1136,21 @@ class Worker {
       run.tables.push_back(table);
       run.input.push_back(j);
     }
+    // Scale 0 summed while the run is read, when its items are the run's columns.
+    const RowTables& t = *ip.tables;
+    std::vector<const int*> add_of(ip.fast_items.size(), nullptr);
+    if (!t.scales.empty() && t.scales[0].terms.size() == ip.fast_items.size()) {
+      run.folded = true;
+      for (const ScaleTable::Term& term : t.scales[0].terms) {
+        if (add_of[term.input] != nullptr || term.add.size() > kZeroAdds.size()) {
+          run.folded = false;  // an item twice (and so another not at all), or too many options
+        }
+        add_of[term.input] = term.add.data();
+      }
+    }
+    for (const std::size_t j : run.input) {
+      run.add.push_back(run.folded ? add_of[j] : kZeroAdds.data());
+    }
     const auto read_elsewhere = [&](std::size_t col) {
       const auto c = static_cast<int>(col);
       if (c == plan_.id_col || c == plan_.date_col ||
@@ -1152,6 +1172,8 @@ class Worker {
       }
       return false;
     };
+    delimiter_ends_.fill(-1);
+    delimiter_ends_[static_cast<unsigned char>(plan_.delim)] = 0;
     run.views = std::any_of(cols.begin(), cols.end(),
                             [&](const auto& cj) { return read_elsewhere(cj.first); });
     runs_[k] = std::move(run);
@@ -1188,14 +1210,20 @@ class Worker {
       return true;
     }
     int status = 0;
+    const bool folded = r.run_stamp == stamp_ && runs_[k].folded;
     for (std::size_t s = 0; s < t.scales.size(); ++s) {
       const ScaleTable& st = t.scales[s];
       int sum = 0;
       int counted = 0;
-      for (const ScaleTable::Term& term : st.terms) {
-        const int o = options[term.input];
-        sum += term.add[static_cast<std::size_t>(o)];
-        counted += o != 0 ? 1 : 0;
+      if (s == 0 && folded) {
+        sum = r.run_sum;  // summed by try_run: the scale's items are the run's columns
+        counted = r.run_answered;
+      } else {
+        for (const ScaleTable::Term& term : st.terms) {
+          const int o = options[term.input];
+          sum += term.add[static_cast<std::size_t>(o)];
+          counted += o != 0 ? 1 : 0;
+        }
       }
       const ScaleTable::Entry& e =
           st.entries[static_cast<std::size_t>((sum - st.lo) * st.width + counted)];
@@ -1723,6 +1751,7 @@ class Worker {
     std::vector<int> options;     // per fast item: option + 1, or 0 (blank)
     std::uint64_t run_stamp = 0;  // == stamp_: try_run filled `options` for this record
     int run_answered = 0;         // and found this many cells answered
+    int run_sum = 0;              // and scale 0's sum, when Run::folded
     std::vector<const ScaleTable::Entry*> entries;  // per scale
     // The chunk's tally so far: rows per RowStatus, flags raised.
     std::array<std::uint64_t, 5> by_status{};
@@ -1736,12 +1765,18 @@ class Worker {
     // delimiter; for the record's last column CR and line feed).
     std::vector<std::array<std::int8_t, 256>> tables;
     std::vector<std::size_t> input;  // per column of the run: its fast item
-    bool last = false;               // the run ends the record
+    // Per column: what its option adds to scale 0 (ScaleTable::Term::add) when the run's
+    // columns are that scale's items, once each (`folded`); else kZeroAdds.
+    std::vector<const int*> add;
+    bool folded = false;
+    bool last = false;  // the run ends the record
     // Something else reads the run's columns (kept, id or date, another instrument's item):
     // their fields are filled in. Otherwise they are left as they were.
     bool views = true;
   };
-  std::vector<Run> runs_;            // per instrument (empty when it has none)
+  static constexpr std::array<int, 128> kZeroAdds{};  // adds for any option + 1: none
+  std::vector<Run> runs_;                             // per instrument (empty when it has none)
+  std::array<int, 256> delimiter_ends_{};             // per byte: 0 for the delimiter, else -1
   std::vector<std::int8_t> run_at_;  // per column: the instrument whose run starts there, or -1
   std::uint64_t stamp_ = 0;          // counts records; TableRow::run_stamp names one
   bool all_tables_ = false;          // every instrument is on the table path: see tables_row()
