@@ -740,6 +740,8 @@ class Worker {
   explicit Worker(const Plan& plan) : plan_(plan) {
     rec_.fields.reserve(plan.ncols + 1);
     plain_.resize(plan.ncols + 1 + 16);
+    run_at_.assign(plain_.size() + 1, -1);
+    runs_.resize(plan.instruments.size());
     answers_.resize(plan.instruments.size());
     scores_.resize(plan.instruments.size());
     ctx_.resize(plan.instruments.size());
@@ -1096,8 +1098,6 @@ class Worker {
   // Instrument k's run, when its fast items' columns are side by side and none has a condition.
   void add_run(std::size_t k) {
     const InstrumentPlan& ip = plan_.instruments[k];
-    runs_.resize(plan_.instruments.size());
-    run_at_.resize(plain_.size() + 1, -1);
     std::vector<std::pair<std::size_t, std::size_t>> cols;  // column, fast item
     for (std::size_t j = 0; j < ip.fast_items.size(); ++j) {
       if (ip.fast_items[j].asked_if) {
