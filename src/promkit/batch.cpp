@@ -989,7 +989,7 @@ class Worker {
       const int o = run.tables[i][static_cast<unsigned char>(p[cur])];
       bad |= o;
       options[input[i]] = o;
-      sum += add[i][o];
+      sum += add[i][std::max(o, 0)];  // (-1: the run is given up below)
       answered += o != 0 ? 1 : 0;
       cur += o != 0 ? 1 : 0;
       bad |= delimiter_ends_[static_cast<unsigned char>(p[cur])];
@@ -999,7 +999,7 @@ class Worker {
     const int o = run.tables[len - 1][static_cast<unsigned char>(p[cur])];
     bad |= o;
     options[input[len - 1]] = o;
-    sum += add[len - 1][o];
+    sum += add[len - 1][std::max(o, 0)];
     answered += o != 0 ? 1 : 0;
     cur += o != 0 ? 1 : 0;
     const char term = p[cur];  // the byte after the run
