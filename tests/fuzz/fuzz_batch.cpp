@@ -1,8 +1,8 @@
 // libFuzzer target for the batch scorer: the fuzz input is the body of a CSV export under a
 // fixed header naming the items of some bundled instruments (PHQ-9, GAD-7, AUDIT-C with a sex
 // column, AUDIT with skip logic, HRQOL-4 with number items). The first byte picks the
-// delimiter (bits 0-2), the output format (3), whether 9 is a missing code (4) and the
-// instruments (5-7). The export is
+// delimiter (bits 0-2), the output format (3), whether 9 is a missing code and PHQ-9's item 10
+// has no column (4) and the instruments (5-7). The export is
 // scored twice, with the fast path for plain rows and without it: output, errors, alerts and
 // counts must be identical, and rows read must equal the sum of the statuses. Any other
 // difference, a crash or a sanitizer report is a finding. Run: make fuzz, or
@@ -95,7 +95,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     opt.instruments.push_back(kInstruments[k]);
     for (const auto& item : kInstruments[k]->items) {
-      header += delim + item.id;
+      // With bit 4, PHQ-9's item 10 (asked only if an item is above 0) has no column, so
+      // that its items 1-9 are side by side with no condition among them: a run (see Worker).
+      if ((pick & 16U) == 0 || item.id != "phq9_10") {
+        header += delim + item.id;
+      }
     }
     if (kInstruments[k]->id == "auditc") {
       opt.map.context_columns.emplace_back("sex", "sex");
