@@ -985,15 +985,18 @@ class Worker {
     int sum = 0;
     // Each cell: the table gives option + 1, 0 for the byte that ends a blank cell, -1 for
     // anything else; a cell with a byte must then end (delimiter_ends_: 0 for the delimiter).
+    // The next cell's position depends only on this cell's first byte (not on table lookups),
+    // so that the reads of successive cells do not wait for each other's lookups.
     for (std::size_t i = 0; i + 1 < len; ++i) {
-      const int o = run.tables[i][static_cast<unsigned char>(p[cur])];
+      const auto c = static_cast<unsigned char>(p[cur]);
+      const int o = run.tables[i][c];
       bad |= o;
       options[input[i]] = o;
       sum += add[i][std::max(o, 0)];  // (-1: the run is given up below)
       answered += o != 0 ? 1 : 0;
-      cur += o != 0 ? 1 : 0;
-      bad |= delimiter_ends_[static_cast<unsigned char>(p[cur])];
-      ++cur;
+      cur +=
+          c != static_cast<unsigned char>(delim) ? 2 : 1;  // a byte and its delimiter, or a blank
+      bad |= delimiter_ends_[static_cast<unsigned char>(p[cur - 1])];
     }
     const std::size_t last_start = cur;
     const int o = run.tables[len - 1][static_cast<unsigned char>(p[cur])];
