@@ -964,11 +964,14 @@ TEST_SUITE("batch") {
     }
     // The comparison means something only if the fast path ran: most instruments qualify.
     CHECK(fast_total > 4000);
-    // And the table path: sum-scored instruments with one-item flags (PHQ-9, GAD-7 ...).
+    // And the table path: sum-scored instruments with one-item flags (PHQ-9, GAD-7 ...), with
+    // linear (WHO-5's percentage) and lookup (PROMIS-10's T-scores) scales on top.
     MESSAGE("table path: " << fmt::format("{}", fmt::join(tabled, " ")));
-    CHECK(tabled.count("phq9") == 1);
-    CHECK(tabled.count("gad7") == 1);
-    CHECK(tabled.size() >= 5);
+    for (const char* id : {"phq9", "gad7", "pcl5", "who5", "promis10"}) {
+      CAPTURE(id);
+      CHECK(tabled.count(id) == 1);
+    }
+    CHECK(tabled.size() >= 12);
   }
 
   TEST_CASE("batch quotes kept fields of every length that hold a comma quote or cr") {

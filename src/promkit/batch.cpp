@@ -152,6 +152,9 @@ struct ScaleTable {
     Piece csv;  // ",value", then ",band" when the scale has bands
   };
   std::vector<Term> terms;
+  // A linear or lookup scale: the scale whose entry index it shares (an earlier one), and no
+  // terms of its own.
+  int source = -1;
   int lo = 0;     // the smallest sum
   int width = 0;  // terms.size() + 1: entries are at (sum - lo) * width + answered
   std::vector<Entry> entries;
@@ -306,10 +309,12 @@ std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
     input_of[ip.fast_items[j].item] = static_cast<int>(j);
   }
   RowTables t;
+  std::vector<std::vector<ScaleResult>> results;  // per scale: the result of each entry
   for (const Scale& scale : ins.scales) {
     const bool counted = scale.method == ScaleMethod::Sum || scale.method == ScaleMethod::Mean ||
                          scale.method == ScaleMethod::Count;
-    if (!counted) {
+    const bool derived = scale.method == ScaleMethod::Linear || scale.method == ScaleMethod::Lookup;
+    if (!counted && !derived) {
       return std::nullopt;
     }
     for (const auto& in : scale.interpretations) {
@@ -322,6 +327,38 @@ std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
     ScaleTable st;
     const bool banded = !scale.interpretations.empty();
     st.blank.set(banded ? ",," : ",");
+    // The CSV text of a result: ",value" and, with bands, ",band".
+    const auto text_of = [&](const ScaleResult& r, Piece& piece) {
+      std::string text = ",";
+      append_value(text, r.value, scale);
+      if (banded) {
+        text.push_back(',');
+        if (r.bands[0] >= 0) {
+          text += scale.interpretations[0].bands[static_cast<std::size_t>(r.bands[0])].id;
+        }
+      }
+      return piece.set(text);
+    };
+    std::vector<ScaleResult> mine;
+    if (derived) {
+      // Entry for entry of its source (an earlier scale, itself in the tables).
+      const auto source = static_cast<std::size_t>(scale.source);
+      if (scale.source < 0 || source >= t.scales.size()) {
+        return std::nullopt;
+      }
+      st.source = scale.source;
+      st.entries.resize(results[source].size());
+      for (std::size_t i = 0; i < results[source].size(); ++i) {
+        mine.push_back(derived_scale_result(scale, results[source][i]));
+        st.entries[i].status = mine.back().status;
+        if (!text_of(mine.back(), st.entries[i].csv)) {
+          return std::nullopt;
+        }
+      }
+      results.push_back(std::move(mine));
+      t.scales.push_back(std::move(st));
+      continue;
+    }
     int lo = 0;
     int hi = 0;
     for (int idx : scale.items) {
@@ -365,26 +402,19 @@ std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
       return std::nullopt;
     }
     st.entries.resize(sums * static_cast<std::size_t>(st.width));
+    mine.resize(st.entries.size());
     const int expected = static_cast<int>(st.terms.size());
     for (int sum = lo; sum <= hi; ++sum) {
       for (int answered = 0; answered <= expected; ++answered) {
-        const ScaleResult r = counted_scale_result(scale, sum, expected, answered);
-        ScaleTable::Entry& e =
-            st.entries[static_cast<std::size_t>((sum - lo) * st.width + answered)];
-        e.status = r.status;
-        std::string text = ",";
-        append_value(text, r.value, scale);
-        if (banded) {
-          text.push_back(',');
-          if (r.bands[0] >= 0) {
-            text += scale.interpretations[0].bands[static_cast<std::size_t>(r.bands[0])].id;
-          }
-        }
-        if (!e.csv.set(text)) {
+        const auto at = static_cast<std::size_t>((sum - lo) * st.width + answered);
+        mine[at] = counted_scale_result(scale, sum, expected, answered);
+        st.entries[at].status = mine[at].status;
+        if (!text_of(mine[at], st.entries[at].csv)) {
           return std::nullopt;
         }
       }
     }
+    results.push_back(std::move(mine));
     t.scales.push_back(std::move(st));
   }
   if (ins.flags.size() > kMaxFlags) {
@@ -754,6 +784,7 @@ class Worker {
       if (ip.tables) {
         tabled_[i].options.resize(ip.fast_items.size());
         tabled_[i].entries.resize(ip.tables->scales.size());
+        tabled_[i].at.resize(ip.tables->scales.size());
         table_room_ += ip.tables->room;
         add_run(i);
       } else {
@@ -1218,18 +1249,24 @@ class Worker {
       const ScaleTable& st = t.scales[s];
       int sum = 0;
       int counted = 0;
-      if (s == 0 && folded) {
-        sum = r.run_sum;  // summed by try_run: the scale's items are the run's columns
-        counted = r.run_answered;
+      std::size_t at = 0;
+      if (st.source >= 0) {
+        at = r.at[static_cast<std::size_t>(st.source)];
       } else {
-        for (const ScaleTable::Term& term : st.terms) {
-          const int o = options[term.input];
-          sum += term.add[static_cast<std::size_t>(o)];
-          counted += o != 0 ? 1 : 0;
+        if (s == 0 && folded) {
+          sum = r.run_sum;  // summed by try_run: the scale's items are the run's columns
+          counted = r.run_answered;
+        } else {
+          for (const ScaleTable::Term& term : st.terms) {
+            const int o = options[term.input];
+            sum += term.add[static_cast<std::size_t>(o)];
+            counted += o != 0 ? 1 : 0;
+          }
         }
+        at = static_cast<std::size_t>((sum - st.lo) * st.width + counted);
       }
-      const ScaleTable::Entry& e =
-          st.entries[static_cast<std::size_t>((sum - st.lo) * st.width + counted)];
+      r.at[s] = at;
+      const ScaleTable::Entry& e = st.entries[at];
       r.entries[s] = &e;
       status = std::max(status, static_cast<int>(e.status));
     }
@@ -1756,6 +1793,7 @@ class Worker {
     int run_answered = 0;         // and found this many cells answered
     int run_sum = 0;              // and scale 0's sum, when Run::folded
     std::vector<const ScaleTable::Entry*> entries;  // per scale
+    std::vector<std::size_t> at;                    // per scale: the index of its entry
     // The chunk's tally so far: rows per RowStatus, flags raised.
     std::array<std::uint64_t, 5> by_status{};
     std::uint64_t flags = 0;

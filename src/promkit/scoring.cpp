@@ -195,6 +195,26 @@ double counted_value(const Scale& sc, double sum, int expected, int answered, Sc
   return v;
 }
 
+// The unrounded value of a linear or lookup scale from its source scale's result (NaN when it
+// has none); sets res.status.
+double derived_value(const Scale& sc, const ScaleResult& src, ScaleResult& res) {
+  if (sc.method == ScaleMethod::Linear) {
+    res.status = src.status;
+    return src.value * sc.multiply + sc.add;
+  }
+  if (src.status != Status::Complete) {
+    res.status = Status::Incomplete;  // tables are valid for complete scales only
+    return kNaN;
+  }
+  for (const auto& [raw, val] : sc.table) {
+    if (std::fabs(raw - src.value) < 1e-9) {
+      return val;
+    }
+  }
+  res.status = Status::Incomplete;
+  return kNaN;
+}
+
 // A scale's value `v` (not NaN) made final: raw value kept, rounded, capped, banded. Bands with
 // a condition read `env`; without one (nullptr) their band is unknown.
 void finish_value(const Scale& sc, double v, ScaleResult& res, const EvalEnv* env) {
@@ -368,29 +388,10 @@ void score_after_items(const Instrument& ins, std::span<const double> context, b
         }
         break;
       }
-      case ScaleMethod::Linear: {
-        const ScaleResult& src = out.scales[static_cast<std::size_t>(sc.source)];
-        res.status = src.status;
-        v = src.value * sc.multiply + sc.add;
+      case ScaleMethod::Linear:
+      case ScaleMethod::Lookup:
+        v = derived_value(sc, out.scales[static_cast<std::size_t>(sc.source)], res);
         break;
-      }
-      case ScaleMethod::Lookup: {
-        const ScaleResult& src = out.scales[static_cast<std::size_t>(sc.source)];
-        if (src.status != Status::Complete) {
-          res.status = Status::Incomplete;  // tables are valid for complete scales only
-          break;
-        }
-        for (const auto& [raw, val] : sc.table) {
-          if (std::fabs(raw - src.value) < 1e-9) {
-            v = val;
-            break;
-          }
-        }
-        if (std::isnan(v)) {
-          res.status = Status::Incomplete;
-        }
-        break;
-      }
     }
     if (std::isnan(v)) {
       if (res.status != Status::Invalid) {
@@ -432,6 +433,23 @@ ScaleResult counted_scale_result(const Scale& scale, double sum, int expected, i
   const double v = counted_value(scale, sum, expected, answered, res);
   if (std::isnan(v)) {
     res.status = Status::Incomplete;
+  } else {
+    finish_value(scale, v, res, nullptr);
+  }
+  return res;
+}
+
+ScaleResult derived_scale_result(const Scale& scale, const ScaleResult& source) {
+  ScaleResult res;
+  res.bands.assign(scale.interpretations.size(), kNoBand);
+  res.value = kNaN;
+  res.raw = kNaN;
+  res.status = Status::Complete;
+  const double v = derived_value(scale, source, res);
+  if (std::isnan(v)) {
+    if (res.status != Status::Invalid) {
+      res.status = Status::Incomplete;
+    }
   } else {
     finish_value(scale, v, res, nullptr);
   }

@@ -96,6 +96,10 @@ void score_after_items(const Instrument& instrument, std::span<const double> con
 [[nodiscard]] ScaleResult counted_scale_result(const Scale& scale, double sum, int expected,
                                                int answered);
 
+// What score_after_items makes of a linear or lookup scale given its source scale's result
+// (the same conditions on bands as above).
+[[nodiscard]] ScaleResult derived_scale_result(const Scale& scale, const ScaleResult& source);
+
 [[nodiscard]] Score score(const Instrument& instrument, std::span<const Answer> answers,
                           std::span<const double> context = {});
 
