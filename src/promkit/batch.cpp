@@ -122,12 +122,6 @@ struct FastItem {
   std::vector<double> score;  // per option; NaN when the item is not scored
 };
 
-// The table path (CSV output): for an instrument on the fast path whose every scale is a sum,
-// mean or count of items with whole-number scores and bands without conditions, and whose every
-// flag reads one item, a row's scale results depend only on each scale's counted sum and number
-// of answered items, and each flag only on one item's option. Those results are worked out (by
-// the engine: counted_scale_result) and written out as CSV text once, in make_plan; a row then
-// costs a few table lookups. Instruments that do not qualify take the fast path.
 // Text of at most 31 bytes, written with one copy of 32 (the table path's output).
 struct Piece {
   std::array<char, 32> text{};
@@ -142,6 +136,13 @@ struct Piece {
   }
 };
 
+// The table path (CSV output): for an instrument on the fast path whose every scale is a sum,
+// mean or count of items with whole-number scores, or a linear or lookup scale over such a
+// scale, with bands without conditions, and whose every flag reads one item, a row's scale
+// results depend only on each counted scale's sum and number of answered items, and each flag
+// only on one item's option. Those results are worked out by the engine (counted_scale_result,
+// derived_scale_result) and written out as CSV text once, in make_plan; a row then costs a few
+// table lookups. Instruments that do not qualify take the fast path.
 struct ScaleTable {
   struct Term {
     std::size_t input = 0;  // index into InstrumentPlan::fast_items
