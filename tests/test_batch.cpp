@@ -1004,6 +1004,45 @@ TEST_SUITE("batch") {
     CHECK(got == expected);
   }
 
+  TEST_CASE("batch table path counts an item asked under a condition as score_into does") {
+    // PHQ-9 item 10 is asked only if an item is above 0: an answer to it counts as answered
+    // when the condition holds or is unknown (a blank item could be above 0), and is ignored
+    // when it fails.
+    const std::string csv =
+        "client_id,phq9_1,phq9_2,phq9_3,phq9_4,phq9_5,phq9_6,phq9_7,phq9_8,phq9_9,phq9_10\n"
+        "A,1,0,0,0,0,0,0,0,0,2\n"  // asked: 10 answered
+        "B,0,0,0,0,0,0,0,0,0,2\n"  // not asked: its answer ignored, 9 answered
+        "C,0,0,0,0,0,0,0,,0,2\n"   // unknown (item 8 blank): asked, 9 answered, prorated
+        "D,0,0,0,0,0,0,0,0,0,\n"   // blank: 9 answered
+        "E,,,,,,,,,,3\n"           // only item 10, unknown condition: 1 answered
+        "F,,,,,,,,,,\n";           // nothing: skipped
+    auto opt = options({"phq9"});
+    const Result fast = run(csv, opt);
+    CHECK(fast.summary.table_scored == 6);
+    opt.fast_path = false;
+    const Result general = run(csv, opt);
+    CHECK(fast.out == general.out);
+    const std::vector<std::string> got = lines(fast.out);
+    REQUIRE(got.size() == 7);
+    CHECK(got[1] == "A,1,minimal,complete,10,");
+    CHECK(got[2] == "B,0,minimal,complete,9,");
+    CHECK(got[3] == "C,0,minimal,prorated,9,");
+    CHECK(got[4] == "D,0,minimal,complete,9,");
+    CHECK(got[5] == "E,,,incomplete,1,");
+    CHECK(got[6] == "F,,,skipped,0,");
+    // The same rows with a column between items 9 and 10 (so not read as one run).
+    std::string apart;
+    for (const std::string& line : lines(csv)) {
+      const std::size_t last = line.rfind(',');
+      apart += line.substr(0, last) + (apart.empty() ? ",note" : ",x") + line.substr(last) + "\n";
+    }
+    opt.fast_path = true;
+    const Result split = run(apart, opt);
+    CHECK(split.summary.table_scored == 6);
+    const std::vector<std::string> got_apart = lines(split.out);
+    CHECK(got_apart == got);
+  }
+
   TEST_CASE("batch fast path covers rows of plain codes and leaves the rest to the general path") {
     const auto opt = options({"phq9"});
     const Result r =

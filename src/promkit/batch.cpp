@@ -119,6 +119,10 @@ class Worker {
         tabled_[i].options.resize(ip.fast_items.size());
         tabled_[i].entries.resize(ip.tables->scales.size());
         tabled_[i].at.resize(ip.tables->scales.size());
+        tabled_[i].codes.assign(ip.ins->items.size(), kNaN);
+        tabled_[i].scores.assign(ip.ins->items.size(), kNaN);
+        tabled_[i].no_scales.assign(ip.ins->scales.size(), kNaN);
+        tabled_[i].no_rules.assign(ip.ins->rules.size(), kNaN);
         table_room_ += ip.tables->room;
         add_run(i);
       } else {
@@ -463,14 +467,13 @@ class Worker {
     return Answer::value(kNaN);  // not an answer: the engine marks the item invalid
   }
 
-  // Instrument k's run, when its fast items' columns are side by side and none has a condition.
+  // Instrument k's run, when its fast items' columns are side by side. (An item with a
+  // condition reads as on the table path: answered when it is in RowTables::conditions, which
+  // table_row then applies, else blank only.)
   void add_run(std::size_t k) {
     const InstrumentPlan& ip = plan_.instruments[k];
     std::vector<std::pair<std::size_t, std::size_t>> cols;  // column, fast item
     for (std::size_t j = 0; j < ip.fast_items.size(); ++j) {
-      if (ip.fast_items[j].asked_if) {
-        return;
-      }
       cols.emplace_back(ip.fast_items[j].column, j);
     }
     std::sort(cols.begin(), cols.end());
@@ -488,7 +491,7 @@ class Worker {
     Run run;
     run.last = cols.back().first + 1 == plan_.ncols;
     for (const auto& [col, j] : cols) {
-      auto table = ip.fast_items[j].bytes;
+      auto table = ip.tables->bytes[j];
       // Bytes that end a cell or a record, or start a quoted one, are never an option's code.
       for (const char c : {plan_.delim, '\n', '\r', '"'}) {
         if (table[static_cast<unsigned char>(c)] != kByteGeneral) {
@@ -564,19 +567,25 @@ class Worker {
       if (raw.size() > 1) {
         return false;
       }
-      const int o = raw.empty() ? 0 : f.bytes[static_cast<unsigned char>(raw[0])];
+      const int o = raw.empty() ? 0 : t.bytes[j][static_cast<unsigned char>(raw[0])];
       if (o < 0) {
         return false;
       }
       options[j] = o;
       answered += o != 0 ? 1 : 0;
     }
-    r.answered = answered;
     r.raised = 0;
-    if (answered == 0) {
+    if (answered == 0) {  // no cell has an answer
+      r.answered = 0;
       r.status = RowStatus::Skipped;
       return true;
     }
+    for (const Condition& cond : t.conditions) {
+      if (options[cond.input] != 0 && !asked(k, cond)) {
+        --answered;  // answered although the condition skipped it: ignored
+      }
+    }
+    r.answered = answered;
     int status = 0;
     const bool folded = r.run_stamp == stamp_ && runs_[k].folded;
     for (std::size_t s = 0; s < t.scales.size(); ++s) {
@@ -613,6 +622,20 @@ class Worker {
                   << f;
     }
     return true;
+  }
+
+  // Whether a conditional item was asked on this row: its condition is true or unknown.
+  bool asked(std::size_t k, const Condition& cond) {
+    const InstrumentPlan& ip = plan_.instruments[k];
+    auto& r = tabled_[k];
+    for (const auto& [item, input] : cond.reads) {
+      const int o = input >= 0 ? r.options[static_cast<std::size_t>(input)] : 0;
+      const FastItem* f = input >= 0 ? &ip.fast_items[static_cast<std::size_t>(input)] : nullptr;
+      r.codes[item] = o != 0 ? f->code[static_cast<std::size_t>(o - 1)] : kNaN;
+      r.scores[item] = o != 0 ? f->score[static_cast<std::size_t>(o - 1)] : kNaN;
+    }
+    const EvalEnv env{r.codes, r.scores, r.no_scales, r.no_rules, ip.fixed_context};
+    return cond.when->evaluate(env) != 0.0;  // NaN (unknown) counts as asked, as in score_into
   }
 
   // The item part of scoring for a row whose cells for this instrument are all blank or one
@@ -1128,6 +1151,9 @@ class Worker {
     int run_sum = 0;              // and scale 0's sum, when Run::folded
     std::vector<const ScaleTable::Entry*> entries;  // per scale
     std::vector<std::size_t> at;                    // per scale: the index of its entry
+    // What a Condition reads (item codes and scores, NaN where not set) and empty scales and
+    // rules.
+    std::vector<double> codes, scores, no_scales, no_rules;
     // The chunk's tally so far: rows per RowStatus, flags raised.
     std::array<std::uint64_t, 5> by_status{};
     std::uint64_t flags = 0;

@@ -206,6 +206,52 @@ std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
   if (ins.flags.size() > kMaxFlags) {
     return std::nullopt;
   }
+  // Items with a condition: answered on this path when nothing else reads them (no flag, no
+  // other item's condition) and their condition reads only items without one (and the fixed
+  // context). Others are taken blank only.
+  std::vector<bool> read_elsewhere(ins.items.size(), false);
+  const auto mark = [&](const Program& p) {
+    for (const auto& sym : p.references()) {
+      if (sym.kind == SymbolKind::ItemCode || sym.kind == SymbolKind::ItemScore) {
+        read_elsewhere[static_cast<std::size_t>(sym.index)] = true;
+      }
+    }
+  };
+  for (const Flag& flag : ins.flags) {
+    mark(flag.when);
+  }
+  for (const Item& item : ins.items) {
+    if (item.enable_when) {
+      mark(*item.enable_when);
+    }
+  }
+  for (std::size_t j = 0; j < ip.fast_items.size(); ++j) {
+    const FastItem& f = ip.fast_items[j];
+    const Item& item = ins.items[f.item];
+    bool answered_here = !f.asked_if;
+    if (f.asked_if && !read_elsewhere[f.item]) {
+      Condition cond;
+      cond.input = j;
+      cond.when = &*item.enable_when;
+      answered_here = true;
+      for (const auto& sym : item.enable_when->references()) {
+        const bool item_ref = sym.kind == SymbolKind::ItemCode || sym.kind == SymbolKind::ItemScore;
+        if (sym.kind == SymbolKind::Context) {
+          continue;
+        }
+        if (!item_ref || ins.items[static_cast<std::size_t>(sym.index)].enable_when) {
+          answered_here = false;
+          break;
+        }
+        cond.reads.emplace_back(static_cast<std::size_t>(sym.index),
+                                input_of[static_cast<std::size_t>(sym.index)]);
+      }
+      if (answered_here) {
+        t.conditions.push_back(std::move(cond));
+      }
+    }
+    t.bytes.push_back(answered_here ? f.answer_bytes : f.bytes);
+  }
   // Flags: each reads one item (its code or its score), so its state is known per option.
   for (const Flag& flag : ins.flags) {
     const auto& refs = flag.when.references();
@@ -496,9 +542,13 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
           f.item = i;
           f.column = static_cast<std::size_t>(ip.items[i].column);
           f.asked_if = item.enable_when.has_value();
-          f.bytes = ip.items[i].byte_option;
-          for (auto& b : f.bytes) {
-            b = f.asked_if || b == kByteGeneral ? kByteGeneral : static_cast<std::int8_t>(b + 1);
+          f.answer_bytes = ip.items[i].byte_option;
+          for (auto& b : f.answer_bytes) {
+            b = b == kByteGeneral ? kByteGeneral : static_cast<std::int8_t>(b + 1);
+          }
+          f.bytes = f.answer_bytes;
+          if (f.asked_if) {
+            f.bytes.fill(kByteGeneral);
           }
           for (const auto& o : item.options) {
             f.code.push_back(o.code);
