@@ -42,16 +42,26 @@ TEST_SUITE("bytes") {
     CHECK(bytes::count(lines.data(), lines.size(), '\n') == lines.size());
   }
 
-  TEST_CASE("match3 agrees with the plain loop") {
+  TEST_CASE("match1_2 agrees with the plain loop") {
     const std::string s = sample(4000, 11);
     for (std::size_t off = 0; off + 16 <= s.size(); ++off) {
       CAPTURE(off);
-      CHECK(bytes::match3(s.data() + off, ',', '\n', '"') ==
-            bytes::match3_plain(s.data() + off, ',', '\n', '"'));
-      CHECK(bytes::match3(s.data() + off, ';', '\0', '\xff') ==
-            bytes::match3_plain(s.data() + off, ';', '\0', '\xff'));
+      for (const char* abc : {",\n\"", ";\0\xff"}) {
+        unsigned hits = 0;
+        unsigned stops = 0;
+        unsigned plain_hits = 0;
+        unsigned plain_stops = 0;
+        bytes::match1_2(s.data() + off, abc[0], abc[1], abc[2], hits, stops);
+        bytes::match1_2_plain(s.data() + off, abc[0], abc[1], abc[2], plain_hits, plain_stops);
+        CHECK(hits == plain_hits);
+        CHECK(stops == plain_stops);
+      }
     }
-    CHECK(bytes::match3("a,b\"c\nddddddddddd", ',', '\n', '"') == 0b101010U);
+    unsigned hits = 0;
+    unsigned stops = 0;
+    bytes::match1_2("a,b\"c\nddddddddddd", ',', '\n', '"', hits, stops);
+    CHECK(hits == 0b10U);
+    CHECK(stops == 0b101000U);
   }
 
   TEST_CASE("any_of4 agrees with the plain word test") {

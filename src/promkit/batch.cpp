@@ -106,6 +106,8 @@ class Worker {
     plain_.resize(plan.ncols + 1 + 16);
     run_at_.assign(plain_.size() + 1, -1);
     runs_.resize(plan.instruments.size());
+    delimiter_ends_.fill(-1);
+    delimiter_ends_[static_cast<unsigned char>(plan.delim)] = 0;
     answers_.resize(plan.instruments.size());
     scores_.resize(plan.instruments.size());
     ctx_.resize(plan.instruments.size());
@@ -117,7 +119,6 @@ class Worker {
       const InstrumentPlan& ip = plan.instruments[i];
       if (ip.tables) {
         tabled_[i].options.resize(ip.fast_items.size());
-        tabled_[i].entries.resize(ip.tables->scales.size());
         tabled_[i].at.resize(ip.tables->scales.size());
         tabled_[i].codes.assign(ip.ins->items.size(), kNaN);
         tabled_[i].scores.assign(ip.ins->items.size(), kNaN);
@@ -203,31 +204,8 @@ class Worker {
     keep_fields_csv(o);
     char* w = o.room(table_room_);
     for (std::size_t k = 0; k < count; ++k) {
-      const InstrumentPlan& ip = plan_.instruments[k];
-      const RowTables& t = *ip.tables;
-      TableRow& r = tabled_[k];
-      r.used = true;
-      status_[k] = r.status;
-      ++r.by_status[static_cast<std::size_t>(r.status)];
-      r.flags += t.flags_raised[r.raised];
-      const auto put = [&w](const Piece& p) {
-        std::memcpy(w, p.text.data(), sizeof p.text);
-        w += p.size;
-      };
-      const bool skipped = r.status == RowStatus::Skipped;
-      for (std::size_t s = 0; s < t.scales.size(); ++s) {
-        put(skipped ? t.scales[s].blank : r.entries[s]->csv);
-      }
-      put(t.status_answered[static_cast<std::size_t>(r.status) * (r.options.size() + 1) +
-                            static_cast<std::size_t>(r.answered)]);
-      put(t.flag_text[r.raised]);
-      if (r.raised != 0 && plan_.want_alerts) {
-        for (std::size_t f = 0; f < ip.ins->flags.size(); ++f) {
-          if ((r.raised & (1U << f)) != 0) {
-            alert_line(out, ip, f);
-          }
-        }
-      }
+      count_table_row(out, k);
+      w = put_table_row(w, k);
     }
     *w++ = '\n';
     o.commit(w);
@@ -543,12 +521,47 @@ class Worker {
       }
       return false;
     };
-    delimiter_ends_.fill(-1);
-    delimiter_ends_[static_cast<unsigned char>(plan_.delim)] = 0;
     run.views = std::any_of(cols.begin(), cols.end(),
                             [&](const auto& cj) { return read_elsewhere(cj.first); });
     runs_[k] = std::move(run);
     run_at_[cols.front().first] = static_cast<std::int8_t>(k);
+  }
+
+  // Instrument k's row on the table path counted: its status, its tally (added to `out` when
+  // the chunk is done) and an alert per flag raised.
+  void count_table_row(ChunkOut& out, std::size_t k) {
+    const InstrumentPlan& ip = plan_.instruments[k];
+    TableRow& r = tabled_[k];
+    r.used = true;
+    status_[k] = r.status;
+    ++r.by_status[static_cast<std::size_t>(r.status)];
+    r.flags += ip.tables->flags_raised[r.raised];
+    if (r.raised != 0 && plan_.want_alerts) {
+      for (std::size_t f = 0; f < ip.ins->flags.size(); ++f) {
+        if ((r.raised & (1U << f)) != 0) {
+          alert_line(out, ip, f);
+        }
+      }
+    }
+  }
+
+  // Writes instrument k's computed columns of a row on the table path at `w` (which has
+  // RowTables::room bytes) and returns the end. A skipped row has answered 0 and no flags.
+  char* put_table_row(char* w, std::size_t k) const {
+    const TableRow& r = tabled_[k];
+    const RowTables& t = *plan_.instruments[k].tables;
+    const auto put = [&w](const Piece& p) {
+      std::memcpy(w, p.text.data(), sizeof p.text);
+      w += p.size;
+    };
+    const bool skipped = r.status == RowStatus::Skipped;
+    for (std::size_t s = 0; s < t.scales.size(); ++s) {
+      put(skipped ? t.scales[s].blank : t.scales[s].entries[r.at[s]].csv);
+    }
+    put(t.status_answered[static_cast<std::size_t>(r.status) * (r.options.size() + 1) +
+                          static_cast<std::size_t>(r.answered)]);
+    put(t.flag_text[r.raised]);
+    return w;
   }
 
   // The table path for instrument k: false when some cell needs another path.
@@ -609,9 +622,7 @@ class Worker {
         at = static_cast<std::size_t>((sum - st.lo) * st.width + counted);
       }
       r.at[s] = at;
-      const ScaleTable::Entry& e = st.entries[at];
-      r.entries[s] = &e;
-      status = std::max(status, static_cast<int>(e.status));
+      status = std::max(status, static_cast<int>(st.entries[at].status));
     }
     static_assert(static_cast<int>(Status::Prorated) == static_cast<int>(RowStatus::Prorated) &&
                   static_cast<int>(Status::Incomplete) == static_cast<int>(RowStatus::Incomplete));
@@ -652,7 +663,7 @@ class Worker {
         sc.item_scores[f.item] = kNaN;
         continue;
       }
-      if (raw.size() != 1) {
+      if (raw.size() != 1 || f.asked_if) {
         return false;
       }
       const int k = f.bytes[static_cast<unsigned char>(raw[0])] - 1;
@@ -788,19 +799,7 @@ class Worker {
       }
       tabled_[k].used = false;
       if (ip.tables && table_row(k)) {
-        // Counted in the instrument's tally, added to `out` when the chunk is done.
-        TableRow& r = tabled_[k];
-        r.used = true;
-        status_[k] = r.status;
-        ++r.by_status[static_cast<std::size_t>(r.status)];
-        r.flags += ip.tables->flags_raised[r.raised];
-        if (r.raised != 0 && plan_.want_alerts) {
-          for (std::size_t f = 0; f < ins.flags.size(); ++f) {
-            if ((r.raised & (1U << f)) != 0) {
-              alert_line(out, ip, f);
-            }
-          }
-        }
+        count_table_row(out, k);
         continue;
       }
       Score& sc = scores_[k];
@@ -980,20 +979,7 @@ class Worker {
       const Instrument& ins = *plan_.instruments[k].ins;
       const bool have = scored(k, malformed);
       if (!malformed && tabled_[k].used) {
-        const TableRow& r = tabled_[k];
-        const RowTables& t = *plan_.instruments[k].tables;
-        char* w = o.room(t.room);
-        const auto put = [&w](const Piece& p) {
-          std::memcpy(w, p.text.data(), sizeof p.text);
-          w += p.size;
-        };
-        for (std::size_t s = 0; s < t.scales.size(); ++s) {
-          put(have ? r.entries[s]->csv : t.scales[s].blank);
-        }
-        put(t.status_answered[static_cast<std::size_t>(status_[k]) * (r.options.size() + 1) +
-                              static_cast<std::size_t>(r.answered)]);
-        put(t.flag_text[r.raised]);
-        o.commit(w);
+        o.commit(put_table_row(o.room(plan_.instruments[k].tables->room), k));
         continue;
       }
       const Score& sc = scores_[k];
@@ -1149,8 +1135,7 @@ class Worker {
     std::uint64_t run_stamp = 0;  // == stamp_: try_run filled `options` for this record
     int run_answered = 0;         // and found this many cells answered
     int run_sum = 0;              // and scale 0's sum, when Run::folded
-    std::vector<const ScaleTable::Entry*> entries;  // per scale
-    std::vector<std::size_t> at;                    // per scale: the index of its entry
+    std::vector<std::size_t> at;  // per scale: the index of its entry
     // What a Condition reads (item codes and scores, NaN where not set) and empty scales and
     // rules.
     std::vector<double> codes, scores, no_scales, no_rules;
@@ -1159,10 +1144,10 @@ class Worker {
     std::uint64_t flags = 0;
   };
   std::vector<TableRow> tabled_;
-  // Runs: an instrument on the table path whose item columns sit side by side, no item with a
-  // condition among them, has its cells read in one go when each is one byte (try_run).
+  // Runs: an instrument on the table path whose item columns sit side by side has its cells
+  // read in one go when each is blank or one byte (try_run).
   struct Run {
-    // Per column of the run: FastItem::bytes, but 0 for the byte that ends a blank cell (the
+    // Per column of the run: RowTables::bytes, but 0 for the byte that ends a blank cell (the
     // delimiter; for the record's last column CR and line feed).
     std::vector<std::array<std::int8_t, 256>> tables;
     std::vector<std::size_t> input;  // per column of the run: its fast item

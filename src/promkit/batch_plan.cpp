@@ -85,6 +85,29 @@ bool fast_number(std::string_view s, double& v) {
 // qualify (see ScaleTable).
 namespace {
 
+// Marks in `read` the items `p` reads (their codes or their scores).
+void mark_items_read(const Program& p, std::vector<bool>& read) {
+  for (const auto& sym : p.references()) {
+    if (sym.kind == SymbolKind::ItemCode || sym.kind == SymbolKind::ItemScore) {
+      read[static_cast<std::size_t>(sym.index)] = true;
+    }
+  }
+}
+
+// The items the instrument's flags and skip conditions read.
+std::vector<bool> items_read_by_flags_and_conditions(const Instrument& ins) {
+  std::vector<bool> read(ins.items.size(), false);
+  for (const Flag& flag : ins.flags) {
+    mark_items_read(flag.when, read);
+  }
+  for (const Item& item : ins.items) {
+    if (item.enable_when) {
+      mark_items_read(*item.enable_when, read);
+    }
+  }
+  return read;
+}
+
 std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
   constexpr int kMaxScore = 1000;                // per option
   constexpr std::size_t kMaxEntries = 1U << 16;  // per scale
@@ -209,22 +232,7 @@ std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
   // Items with a condition: answered on this path when nothing else reads them (no flag, no
   // other item's condition) and their condition reads only items without one (and the fixed
   // context). Others are taken blank only.
-  std::vector<bool> read_elsewhere(ins.items.size(), false);
-  const auto mark = [&](const Program& p) {
-    for (const auto& sym : p.references()) {
-      if (sym.kind == SymbolKind::ItemCode || sym.kind == SymbolKind::ItemScore) {
-        read_elsewhere[static_cast<std::size_t>(sym.index)] = true;
-      }
-    }
-  };
-  for (const Flag& flag : ins.flags) {
-    mark(flag.when);
-  }
-  for (const Item& item : ins.items) {
-    if (item.enable_when) {
-      mark(*item.enable_when);
-    }
-  }
+  const std::vector<bool> read_elsewhere = items_read_by_flags_and_conditions(ins);
   for (std::size_t j = 0; j < ip.fast_items.size(); ++j) {
     const FastItem& f = ip.fast_items[j];
     const Item& item = ins.items[f.item];
@@ -250,7 +258,10 @@ std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
         t.conditions.push_back(std::move(cond));
       }
     }
-    t.bytes.push_back(answered_here ? f.answer_bytes : f.bytes);
+    t.bytes.push_back(f.bytes);
+    if (!answered_here) {
+      t.bytes.back().fill(kByteGeneral);
+    }
   }
   // Flags: each reads one item (its code or its score), so its state is known per option.
   for (const Flag& flag : ins.flags) {
@@ -401,32 +412,13 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
     ip.ins = insp;
     ip.items.resize(ins.items.size());
     // Items that something reads: scales, rules, flags, skip logic.
-    std::vector<bool> needed(ins.items.size(), false);
+    std::vector<bool> needed = items_read_by_flags_and_conditions(ins);
     for (const auto& s : ins.scales) {
       for (int i : s.items) {
         needed[static_cast<std::size_t>(i)] = true;
       }
       if (s.expression) {
-        for (const auto& sym : s.expression->references()) {
-          if (sym.kind == SymbolKind::ItemCode || sym.kind == SymbolKind::ItemScore) {
-            needed[static_cast<std::size_t>(sym.index)] = true;
-          }
-        }
-      }
-    }
-    auto mark = [&](const Program& p) {
-      for (const auto& sym : p.references()) {
-        if (sym.kind == SymbolKind::ItemCode || sym.kind == SymbolKind::ItemScore) {
-          needed[static_cast<std::size_t>(sym.index)] = true;
-        }
-      }
-    };
-    for (const auto& f : ins.flags) {
-      mark(f.when);
-    }
-    for (const auto& it : ins.items) {
-      if (it.enable_when) {
-        mark(*it.enable_when);
+        mark_items_read(*s.expression, needed);
       }
     }
     std::vector<std::string> absent;
@@ -542,13 +534,9 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
           f.item = i;
           f.column = static_cast<std::size_t>(ip.items[i].column);
           f.asked_if = item.enable_when.has_value();
-          f.answer_bytes = ip.items[i].byte_option;
-          for (auto& b : f.answer_bytes) {
+          f.bytes = ip.items[i].byte_option;
+          for (auto& b : f.bytes) {
             b = b == kByteGeneral ? kByteGeneral : static_cast<std::int8_t>(b + 1);
-          }
-          f.bytes = f.answer_bytes;
-          if (f.asked_if) {
-            f.bytes.fill(kByteGeneral);
           }
           for (const auto& o : item.options) {
             f.code.push_back(o.code);

@@ -51,13 +51,14 @@ struct ItemPlan {
 struct FastItem {
   std::size_t item = 0;
   std::size_t column = 0;
-  bool asked_if = false;  // has an enable_when condition: the fast path takes it blank only
+  // Has an enable_when condition: the fast path takes it blank only (the table path may read
+  // it, see Condition).
+  bool asked_if = false;
   // ItemPlan::byte_option plus one (so that 0 can stand for a blank cell), kByteGeneral left
-  // as it is; for an item with a condition all kByteGeneral.
+  // as it is.
   std::array<std::int8_t, 256> bytes{};
-  std::array<std::int8_t, 256> answer_bytes{};  // the same, also for an item with a condition
-  std::vector<double> code;                     // per option
-  std::vector<double> score;                    // per option; NaN when the item is not scored
+  std::vector<double> code;   // per option
+  std::vector<double> score;  // per option; NaN when the item is not scored
 };
 
 // Text of at most 31 bytes, written with one copy of 32 (the table path's output).
@@ -105,9 +106,9 @@ struct FlagTable {
   std::vector<std::uint8_t> state;  // [0]: item blank; [1 + k]: option k (kFlagRaised ...)
 };
 
-// An item asked only under a condition (PHQ-9's item 10) that nothing else reads: on the table
-// path its answer counts as answered when the condition holds (or is unknown), and is ignored
-// otherwise, as score_into does.
+// An item asked only under a condition (a follow-up to earlier items, say) that nothing else
+// reads: on the table path its answer counts as answered when the condition holds (or is
+// unknown), and is ignored otherwise, as score_into does.
 struct Condition {
   std::size_t input = 0;  // the item, as an index into fast_items
   const Program* when = nullptr;
@@ -120,8 +121,8 @@ struct RowTables {
   std::vector<ScaleTable> scales;
   std::vector<FlagTable> flags;
   std::vector<Condition> conditions;
-  // Per fast item: FastItem::answer_bytes for an item without a condition or with one in
-  // `conditions`, else FastItem::bytes (only a blank cell).
+  // Per fast item: FastItem::bytes for an item without a condition or with one in
+  // `conditions`, else all kByteGeneral (only a blank cell).
   std::vector<std::array<std::int8_t, 256>> bytes;
   std::vector<std::uint8_t> flags_raised;  // per set of raised flags: how many
   std::vector<Piece> flag_text;            // per set of raised flags (bit f: flag f): ",id;id"

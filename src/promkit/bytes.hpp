@@ -48,27 +48,6 @@ inline std::size_t count(const char* p, std::size_t n, char c) {
 #endif
 }
 
-// Bit k (k < 16) set when p[k] is a, b or c: the 16 bytes from p must be readable.
-inline unsigned match3_plain(const char* p, char a, char b, char c) {
-  unsigned mask = 0;
-  for (unsigned k = 0; k < 16; ++k) {
-    mask |= (p[k] == a || p[k] == b || p[k] == c) ? 1U << k : 0U;
-  }
-  return mask;
-}
-
-inline unsigned match3(const char* p, char a, char b, char c) {
-#if defined(__SSE2__)
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i hits = _mm_or_si128(
-      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)), _mm_cmpeq_epi8(v, _mm_set1_epi8(b))),
-      _mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
-  return static_cast<unsigned>(_mm_movemask_epi8(hits));
-#else
-  return match3_plain(p, a, b, c);
-#endif
-}
-
 // For the 16 bytes from p (all readable): bit k of `hits` set when p[k] is a, bit k of `stops`
 // when p[k] is b or c.
 inline void match1_2_plain(const char* p, char a, char b, char c, unsigned& hits, unsigned& stops) {
