@@ -29,8 +29,14 @@ fi
 # The same job as a single-purpose C++ loop (the issue's reference point for the speed target).
 tuned=$data/tuned_phq9
 [ "$tuned" -nt "$root/bench/tuned_phq9.cpp" ] || g++ -O2 -std=c++20 -o "$tuned" "$root/bench/tuned_phq9.cpp"
+# The floor under any program writing promkit's output: the same reads and writes, no scoring.
+floor=$data/io_floor
+[ "$floor" -nt "$root/bench/io_floor.cpp" ] || g++ -O2 -std=c++20 -o "$floor" "$root/bench/io_floor.cpp"
 csv=$data/phq9_$rows.csv
 [ -f "$csv" ] || /usr/bin/python3 "$root/bench/gen_phq9.py" "$rows" "$csv"
+# The size of promkit's output, for the floor job (this run also warms the page cache).
+"$bin" score -i phq9 --threads 1 -q -o "$data/out_promkit__1_thread.csv" "$csv"
+out_bytes=$(stat -c %s "$data/out_promkit__1_thread.csv")
 
 # name | command (output file is $out)
 jobs=(
@@ -41,16 +47,23 @@ jobs=(
   "data.table, default threads|Rscript $root/bench/datatable_phq9.R $csv \$out"
   "single-purpose C++ loop|$tuned $csv \$out"
   "cat (reading the file)|sh -c 'cat $csv > \$out'"
+  "reading the file, writing promkit's output bytes|$floor $csv \$out $out_bytes"
 )
 # Runs are interleaved (job 1, job 2, ..., job 1, job 2, ...) so that a change in the machine's
 # speed during the benchmark (a shared virtual machine) affects every job alike.
+# Wall time: bash's clock (microseconds) around the job's process, inside the shell that GNU time
+# watches for the peak resident memory (GNU time itself reports wall time in hundredths only).
 declare -A times mems outs
+wall=$data/wall.txt
+mem=$data/mem.txt
 for ((i = 0; i < runs; i++)); do
   for job in "${jobs[@]}"; do
     name=${job%%|*}; cmd=${job#*|}
     out=$data/out_$(printf '%s' "$name" | tr -c 'a-z0-9' '_').csv
-    line=$( { /usr/bin/time -f '%e %M' bash -c "out=$out; eval \"$cmd\"" 2>&1 >/dev/null; } | tail -1)
-    times[$name]+="${line% *} "; mems[$name]+="${line#* } "; outs[$name]=$out
+    /usr/bin/time -f '%M' -o "$mem" bash -c 'export out=$1; s=$EPOCHREALTIME; eval "$2" >/dev/null
+      e=$EPOCHREALTIME; echo "$s $e" > "$3"' _ "$out" "$cmd" "$wall"
+    times[$name]+="$(awk '{ printf "%.4f", $2 - $1 }' "$wall") "
+    mems[$name]+="$(tail -1 "$mem") "; outs[$name]=$out
   done
 done
 results=()
