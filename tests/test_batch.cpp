@@ -869,19 +869,18 @@ TEST_SUITE("batch") {
       const auto ins = instrument(id);
       const std::string csv = export_for(*ins, 400, 7U + static_cast<std::uint32_t>(id.size()));
       for (const auto format : {BatchFormat::Csv, BatchFormat::Ndjson}) {
-        // Without kept columns too: each row then starts with a computed column.
         for (const bool missing_code : {false, true}) {
           auto opt = options({});
           opt.instruments.push_back(ins);
           opt.format = format;
-
           if (missing_code) {
             opt.map.missing.emplace_back("9", MissingReason::Other);
           }
           if (!ins->context.empty()) {
             opt.context.emplace_back(ins->context[0].id, ins->context[0].values[0]);
           }
-          // With the missing code, the id column gets a name nothing keeps.
+          // With the missing code, the id column also gets a name nothing keeps: each row then
+          // starts with a computed column.
           const std::string input = missing_code ? "row_label" + csv.substr(9) : csv;
           const Result fast = run(input, opt);
           opt.fast_path = false;

@@ -379,7 +379,7 @@ int run_administer(const AdministerCliOptions& opt, Io& io, const Globals& globa
       // An existing file is refused; a device or FIFO (/dev/stdout, a pipe to another
       // program) holds no earlier result and is written directly.
       std::error_code ec;
-      if (fs::exists(header.out, ec) && fs::is_regular_file(header.out, ec)) {
+      if (fs::is_regular_file(header.out, ec)) {
         throw UsageError(
             fmt::format("--out {}: the file exists already (a result is never "
                         "overwritten; choose another name)",

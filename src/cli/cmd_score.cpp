@@ -1,10 +1,7 @@
 // promkit score: score one response given on the command line (--answers), or every row of a
 // CSV export (batch: streaming, several instruments per row, every row accounted for).
 
-#include <array>
 #include <cerrno>
-#include <csignal>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -15,7 +12,6 @@
 #include "promkit/answers.hpp"
 #include "promkit/batch.hpp"
 #include "promkit/column_map.hpp"
-#include "promkit/output_target.hpp"
 #include "promkit/scoring.hpp"
 
 #include "command.hpp"

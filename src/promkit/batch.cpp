@@ -899,8 +899,6 @@ class Worker {
     }
   }
 
-  enum class RowStatus : std::uint8_t { Complete, Prorated, Incomplete, Invalid, Skipped };
-
   // Adds the table path's tallies to the chunk's counts and empties them.
   void add_tallies(ChunkOut& out) {
     for (std::size_t k = 0; k < tabled_.size(); ++k) {
@@ -947,22 +945,6 @@ class Worker {
     out.alerts.push_back(',');
     append_csv_field(out.alerts, field(plan_.date_col), true);
     out.alerts += ip.alert_tails[f];
-  }
-
-  static std::string_view status_name(RowStatus s) {
-    switch (s) {
-      case RowStatus::Complete:
-        return "complete";
-      case RowStatus::Prorated:
-        return "prorated";
-      case RowStatus::Incomplete:
-        return "incomplete";
-      case RowStatus::Invalid:
-        return "invalid";
-      case RowStatus::Skipped:
-        return "skipped";
-    }
-    return "invalid";
   }
 
   bool scored(std::size_t k, bool malformed) const {
@@ -1140,7 +1122,7 @@ class Worker {
     // rules.
     std::vector<double> codes, scores, no_scales, no_rules;
     // The chunk's tally so far: rows per RowStatus, flags raised.
-    std::array<std::uint64_t, 5> by_status{};
+    std::array<std::uint64_t, kRowStatusNames.size()> by_status{};
     std::uint64_t flags = 0;
   };
   std::vector<TableRow> tabled_;
@@ -1291,26 +1273,20 @@ BatchSummary run_batch(int fd, const BatchOptions& opt, std::ostream& out, std::
   if (threads == 1) {
     Worker worker(plan);
     ChunkOut c;  // reused for every chunk: its buffers keep their memory
-    worker.process(first_rest, first_rest_line, c);
-    add_counts(summary, c);
-    output.write(c);
-    bool stop = c.stop;
-    if (stop) {
-      summary.stopped = true;
-      summary.stop_reason = c.stop_reason;
-    }
-    std::string_view view;  // one thread: chunks are scored where the reader has them
-    while (!stop && reader.next_view(view, first_line)) {
+    // The first chunk's rest, then each chunk where the reader has it (no copy).
+    std::string_view view = first_rest;
+    std::uint64_t line = first_rest_line;
+    do {
       c.reset();
-      worker.process(view, first_line, c);
+      worker.process(view, line, c);
       add_counts(summary, c);
       output.write(c);
       if (c.stop) {
         summary.stopped = true;
         summary.stop_reason = c.stop_reason;
-        stop = true;
+        break;
       }
-    }
+    } while (reader.next_view(view, line));
     output.finish();
     return summary;
   }

@@ -81,8 +81,6 @@ bool fast_number(std::string_view s, double& v) {
   return true;
 }
 
-// The tables of the table path for an instrument on the fast path, or nothing when it does not
-// qualify (see ScaleTable).
 namespace {
 
 // Marks in `read` the items `p` reads (their codes or their scores).
@@ -108,6 +106,8 @@ std::vector<bool> items_read_by_flags_and_conditions(const Instrument& ins) {
   return read;
 }
 
+// The tables of the table path for an instrument on the fast path, or nothing when it does not
+// qualify (see ScaleTable).
 std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
   constexpr int kMaxScore = 1000;                // per option
   constexpr std::size_t kMaxEntries = 1U << 16;  // per scale
@@ -315,8 +315,7 @@ std::optional<RowTables> make_tables(const InstrumentPlan& ip) {
     }
     t.flags_raised.push_back(static_cast<std::uint8_t>(std::popcount(mask)));
   }
-  for (const std::string_view status :
-       {"complete", "prorated", "incomplete", "invalid", "skipped"}) {  // RowStatus order
+  for (const std::string_view status : kRowStatusNames) {
     for (std::size_t n = 0; n <= ip.fast_items.size(); ++n) {
       if (!t.status_answered.emplace_back().set(fmt::format(",{},{}", status, n))) {
         return std::nullopt;
@@ -356,25 +355,20 @@ Plan make_plan(const std::vector<std::string>& header, char delim, const BatchOp
     }
     return c;
   };
-  // id, date and kept columns
-  if (!opt.id_column.empty()) {
-    plan.id_col = require_col(opt.id_column, "--id-column");
-  } else {
-    for (auto n : kDefaultIdColumns) {
-      if ((plan.id_col = find_col(n)) >= 0) {
-        break;
+  // id, date and kept columns: a column named by its option, else the first usual name found
+  const auto named_or_usual = [&](const std::string& named, const char* option, const auto& usual) {
+    if (!named.empty()) {
+      return require_col(named, option);
+    }
+    for (const std::string_view n : usual) {
+      if (const int c = find_col(n); c >= 0) {
+        return c;
       }
     }
-  }
-  if (!opt.date_column.empty()) {
-    plan.date_col = require_col(opt.date_column, "--date-column");
-  } else {
-    for (auto n : kDefaultDateColumns) {
-      if ((plan.date_col = find_col(n)) >= 0) {
-        break;
-      }
-    }
-  }
+    return -1;
+  };
+  plan.id_col = named_or_usual(opt.id_column, "--id-column", kDefaultIdColumns);
+  plan.date_col = named_or_usual(opt.date_column, "--date-column", kDefaultDateColumns);
   if (opt.keep_all) {
     for (std::size_t i = 0; i < header.size(); ++i) {
       plan.keep.push_back(static_cast<int>(i));

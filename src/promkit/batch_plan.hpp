@@ -32,6 +32,15 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // the point) into v; false for anything else.
 [[nodiscard]] bool fast_number(std::string_view s, double& v);
 
+// An instrument's status on one row, as the CSV and JSON outputs name it. The first three share
+// their values with Status (scoring.hpp).
+enum class RowStatus : std::uint8_t { Complete, Prorated, Incomplete, Invalid, Skipped };
+inline constexpr std::array<std::string_view, 5> kRowStatusNames{
+    "complete", "prorated", "incomplete", "invalid", "skipped"};
+[[nodiscard]] constexpr std::string_view status_name(RowStatus s) {
+  return kRowStatusNames[static_cast<std::size_t>(s)];
+}
+
 // What a one-byte cell means for an item, worked out once in make_plan: the index of the option
 // it answers, or kByteGeneral (read it the general way: a missing code, a number item, ...).
 inline constexpr std::int8_t kByteGeneral = -1;

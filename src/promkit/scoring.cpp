@@ -424,28 +424,18 @@ void score_after_items(const Instrument& ins, std::span<const double> context, b
   }
 }
 
-ScaleResult counted_scale_result(const Scale& scale, double sum, int expected, int answered) {
-  ScaleResult res;
-  res.bands.assign(scale.interpretations.size(), kNoBand);
-  res.value = kNaN;
-  res.raw = kNaN;
-  res.status = Status::Complete;
-  const double v = counted_value(scale, sum, expected, answered, res);
-  if (std::isnan(v)) {
-    res.status = Status::Incomplete;
-  } else {
-    finish_value(scale, v, res, nullptr);
-  }
-  return res;
-}
+namespace {
 
-ScaleResult derived_scale_result(const Scale& scale, const ScaleResult& source) {
+// A scale's result worked out ahead of scoring (for tables): `value_of` sets what it knows of
+// `res` and returns the unrounded value, or NaN; then as score_after_items goes on.
+template <class ValueOf>
+ScaleResult result_ahead(const Scale& scale, ValueOf value_of) {
   ScaleResult res;
   res.bands.assign(scale.interpretations.size(), kNoBand);
   res.value = kNaN;
   res.raw = kNaN;
   res.status = Status::Complete;
-  const double v = derived_value(scale, source, res);
+  const double v = value_of(res);
   if (std::isnan(v)) {
     if (res.status != Status::Invalid) {
       res.status = Status::Incomplete;
@@ -454,6 +444,17 @@ ScaleResult derived_scale_result(const Scale& scale, const ScaleResult& source) 
     finish_value(scale, v, res, nullptr);
   }
   return res;
+}
+
+}  // namespace
+
+ScaleResult counted_scale_result(const Scale& scale, double sum, int expected, int answered) {
+  return result_ahead(
+      scale, [&](ScaleResult& res) { return counted_value(scale, sum, expected, answered, res); });
+}
+
+ScaleResult derived_scale_result(const Scale& scale, const ScaleResult& source) {
+  return result_ahead(scale, [&](ScaleResult& res) { return derived_value(scale, source, res); });
 }
 
 Score score(const Instrument& instrument, std::span<const Answer> answers,

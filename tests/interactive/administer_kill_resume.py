@@ -9,7 +9,6 @@ the --out result must hold all ten answers and equal `promkit score` on them.
 
 Usage: administer_kill_resume.py --bin PROMKIT --root SOURCE_DIR   (CTest: interactive.kill_resume)
 """
-import argparse
 import fcntl
 import json
 import os
@@ -25,7 +24,7 @@ import tempfile
 import termios
 import time
 
-from ptyterm import ANSI, Term, base_env  # noqa: E402
+from ptyterm import ANSI, Term, base_env, script_args  # noqa: E402
 
 
 ANSWERS = [1, 2, 3, 0, 1, 2, 3, 0, 1, 2]  # item 9 = 1 raises the suicide_risk flag
@@ -95,10 +94,7 @@ def one(k, a, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--root", required=True)
-    a = ap.parse_args()
+    a = script_args()
     for k in (1, 4, 9):
         tmp = tempfile.mkdtemp(prefix=f"promkit-kill{k}-")
         try:

@@ -8,7 +8,6 @@ equals `promkit score --format json` on the same answers and that the journal is
 Usage: administer_pty.py --bin PROMKIT --root SOURCE_DIR   (CTest: interactive.administer_phq9)
 Every read has a timeout, so the test cannot hang (CI runs without a terminal on stdin).
 """
-import argparse
 import fcntl
 import json
 import os
@@ -24,14 +23,11 @@ import tempfile
 import termios
 import time
 
-from ptyterm import ANSI, Term, base_env  # noqa: E402
+from ptyterm import ANSI, Term, base_env, script_args  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--root", required=True)
-    a = ap.parse_args()
+    a = script_args()
     tmp = tempfile.mkdtemp(prefix="promkit-pty-")
     out = os.path.join(tmp, "phq9.json")
     t = Term([a.bin, "administer", "phq9", "--client", "T1", "--out", out], base_env(tmp, a.root))

@@ -1,4 +1,5 @@
 """Shared by the interactive tests: a pseudo-terminal running promkit, read with timeouts."""
+import argparse
 import fcntl
 import os
 import pty
@@ -11,6 +12,14 @@ import termios
 import time
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def script_args():
+    """The arguments every interactive test takes: --bin PROMKIT --root SOURCE_DIR."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--root", required=True)
+    return ap.parse_args()
 
 
 class Term:

@@ -5,20 +5,16 @@ what is typed once Ctrl-D ends the input.
 
 Usage: score_terminal.py --bin PROMKIT --root SOURCE_DIR   (CTest: interactive.score_terminal)
 """
-import argparse
 import os
 import shutil
 import sys
 import tempfile
 
-from ptyterm import Term, base_env  # noqa: E402
+from ptyterm import Term, base_env, script_args  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--root", required=True)
-    a = ap.parse_args()
+    a = script_args()
     tmp = tempfile.mkdtemp(prefix="promkit-score-tty-")
     t = Term([a.bin, "score", "-i", "phq9", "-q"], base_env(tmp, a.root))
     try:
