@@ -10,3 +10,11 @@ if(PROMKIT_SANITIZERS)
   target_link_options(promkit_sanitizers INTERFACE ${_promkit_sanitizer_flags})
   unset(_promkit_sanitizer_flags)
 endif()
+
+# The fuzz build instruments every part for libFuzzer; each fuzzer executable adds
+# -fsanitize=fuzzer (its main) itself (tests/fuzz/CMakeLists.txt).
+if(PROMKIT_FUZZ)
+  target_compile_options(promkit_sanitizers INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                      -fno-omit-frame-pointer)
+  target_link_options(promkit_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()

@@ -18,11 +18,12 @@
 #include <fmt/ostream.h>
 #include <fmt/ranges.h>
 
-#include "promkit/administer.hpp"
-#include "promkit/journal.hpp"
-#include "promkit/render.hpp"
-#include "promkit/store.hpp"
-#include "promkit/toml_loader.hpp"
+#include "promkit/administer/administer.hpp"
+#include "promkit/administer/journal.hpp"
+#include "promkit/definition/battery.hpp"
+#include "promkit/definition/toml_loader.hpp"
+#include "promkit/render/render.hpp"
+#include "promkit/store/store.hpp"
 
 #include "command.hpp"
 #include <sys/ioctl.h>

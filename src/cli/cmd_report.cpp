@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include "promkit/outcome_set.hpp"
-#include "promkit/report.hpp"
-#include "promkit/store.hpp"
+#include "promkit/definition/outcome_set.hpp"
+#include "promkit/report/report.hpp"
+#include "promkit/store/store.hpp"
 
 #include "command.hpp"
 

@@ -9,10 +9,10 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include "promkit/answers.hpp"
-#include "promkit/batch.hpp"
-#include "promkit/column_map.hpp"
-#include "promkit/scoring.hpp"
+#include "promkit/batch/batch.hpp"
+#include "promkit/core/answers.hpp"
+#include "promkit/core/scoring.hpp"
+#include "promkit/definition/column_map.hpp"
 
 #include "command.hpp"
 #include <fcntl.h>

@@ -17,10 +17,10 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include "promkit/batch.hpp"
-#include "promkit/csv_io.hpp"
-#include "promkit/line_sink.hpp"
-#include "promkit/store.hpp"
+#include "promkit/batch/batch.hpp"
+#include "promkit/csv/csv_io.hpp"
+#include "promkit/store/store.hpp"
+#include "promkit/util/line_sink.hpp"
 
 #include "command.hpp"
 #include <fcntl.h>

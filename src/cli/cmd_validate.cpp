@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include "promkit/reference.hpp"
-#include "promkit/toml_loader.hpp"
+#include "promkit/core/reference.hpp"
+#include "promkit/definition/toml_loader.hpp"
 
 #include "command.hpp"
 

@@ -10,8 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "promkit/registry.hpp"
-#include "promkit/render.hpp"
+#include "promkit/definition/registry.hpp"
+#include "promkit/render/render.hpp"
 
 namespace promkit::cli {
 

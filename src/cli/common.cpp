@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "promkit/error.hpp"
-#include "promkit/output_target.hpp"
+#include "promkit/util/error.hpp"
+#include "promkit/util/output_target.hpp"
 
 #include "command.hpp"
 #include <unistd.h>

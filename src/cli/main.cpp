@@ -20,8 +20,8 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include "promkit/error.hpp"
-#include "promkit/version.hpp"
+#include "promkit/util/error.hpp"
+#include "promkit/util/version.hpp"
 
 #include "command.hpp"
 #include <unistd.h>

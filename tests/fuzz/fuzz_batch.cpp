@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "promkit/batch.hpp"
-#include "promkit/error.hpp"
-#include "promkit/toml_loader.hpp"
+#include "promkit/batch/batch.hpp"
+#include "promkit/definition/toml_loader.hpp"
+#include "promkit/util/error.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>

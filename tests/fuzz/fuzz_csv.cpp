@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "promkit/csv_io.hpp"
-#include "promkit/error.hpp"
+#include "promkit/csv/csv_io.hpp"
+#include "promkit/util/error.hpp"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "promkit/error.hpp"
-#include "promkit/toml_loader.hpp"
+#include "promkit/definition/toml_loader.hpp"
+#include "promkit/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
