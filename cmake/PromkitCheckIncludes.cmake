@@ -3,6 +3,9 @@
 # Checks every #include of every part under src/promkit/ against the walls declared with
 # promkit_part() in src/CMakeLists.txt (written to PARTS_FILE):
 #   "promkit/<part>/..."   only the part itself and the parts it may use (DEPS, transitively);
+#   "promkit/<part>/internal/..."
+#                          only the part itself: its private headers, which may include the
+#                          part's PRIVATE libraries as its sources do;
 #   <fmt/...>, <toml++/...>, <nlohmann/...>, <sqlite3.h>, <CLI/...>
 #                          only a library the part links: in a header only a PUBLIC one, in a
 #                          source PUBLIC or PRIVATE;
@@ -18,9 +21,14 @@ include(${PARTS_FILE})
 
 set(violations "")
 foreach(part IN LISTS PARTS)
-  file(GLOB files ${PART_${part}_DIR}/*.hpp ${PART_${part}_DIR}/*.cpp)
+  file(GLOB files ${PART_${part}_DIR}/*.hpp ${PART_${part}_DIR}/*.cpp
+       ${PART_${part}_DIR}/internal/*.hpp ${PART_${part}_DIR}/internal/*.cpp)
   foreach(f IN LISTS files)
     get_filename_component(ext ${f} EXT)
+    # A private header (internal/) is held to the rules of a source.
+    if(f MATCHES "/internal/[^/]+$")
+      set(ext ".cpp")
+    endif()
     file(STRINGS ${f} lines)
     set(n 0)
     foreach(line IN LISTS lines)
@@ -37,6 +45,8 @@ foreach(part IN LISTS PARTS)
           if(NOT target_part IN_LIST PART_${part}_ALLOWED)
             set(problem
                 "part '${part}' may not include '${inc}' (it may use: ${PART_${part}_ALLOWED})")
+          elseif(inc MATCHES "^promkit/[a-z_]+/internal/" AND NOT target_part STREQUAL part)
+            set(problem "'${inc}' is private to part '${target_part}'")
           endif()
         else()
           set(problem "write promkit includes as \"promkit/<part>/<file>\", not \"${inc}\"")

@@ -1,11 +1,11 @@
 # cmake -DCHECK=<cmake/PromkitCheckIncludes.cmake> -DWORK=<dir> -P include_walls.cmake
 # The include check must pass a tree that keeps its walls and fail, naming file and line, one
 # that breaks each kind of wall (a part above it, a private library in a header, a library not
-# linked, a system header, a promkit include without its part).
+# linked, a system header, a promkit include without its part, another part's private header).
 cmake_minimum_required(VERSION 3.22)
 
 file(REMOVE_RECURSE ${WORK})
-file(MAKE_DIRECTORY ${WORK}/low ${WORK}/high)
+file(MAKE_DIRECTORY ${WORK}/low/internal ${WORK}/high)
 file(WRITE ${WORK}/parts.cmake
      "list(APPEND PARTS low high)\n"
      "set(PART_low_DIR ${WORK}/low)\nset(PART_low_ALLOWED \"low\")\n"
@@ -29,6 +29,7 @@ endfunction()
 # Within the walls.
 file(WRITE ${WORK}/low/a.hpp "#pragma once\n#include <vector>\n#include <fmt/format.h>\n")
 file(WRITE ${WORK}/low/a.cpp "#include \"promkit/low/a.hpp\"\n#include <sqlite3.h>\n")
+file(WRITE ${WORK}/low/internal/p.hpp "#pragma once\n#include <sqlite3.h>\n")
 file(WRITE ${WORK}/high/b.cpp
      "#include \"promkit/high/b.hpp\"\n#include \"promkit/low/a.hpp\"\n#include <unistd.h>\n")
 run_check(TRUE)
@@ -37,12 +38,14 @@ run_check(TRUE)
 file(WRITE ${WORK}/low/a.hpp
      "#pragma once\n#include <sqlite3.h>\n#include \"promkit/high/b.hpp\"\n#include <unistd.h>\n"
      "#include <toml++/toml.h>\n#include \"a.hpp\"\n")
+file(WRITE ${WORK}/high/b.cpp "#include \"promkit/low/internal/p.hpp\"\n")
 run_check(FALSE)
 foreach(expected "low/a.hpp:2: <sqlite3.h> is private to part 'low'"
                  "low/a.hpp:3: part 'low' may not include 'promkit/high/b.hpp'"
                  "low/a.hpp:4: part 'low' may not include the system header <unistd.h>"
                  "low/a.hpp:5: part 'low' does not link the library of <toml++/toml.h>"
-                 "low/a.hpp:6: write promkit includes as")
+                 "low/a.hpp:6: write promkit includes as"
+                 "high/b.cpp:1: 'promkit/low/internal/p.hpp' is private to part 'low'")
   string(FIND "${check_output}" "${expected}" at)
   if(at LESS 0)
     message(FATAL_ERROR "the check did not report '${expected}':\n${check_output}")

@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "promkit/batch/batch_plan.hpp"
+#include "promkit/batch/internal/plan.hpp"
 #include "promkit/core/answers.hpp"
 #include "promkit/core/scoring.hpp"
 #include "promkit/csv/bytes.hpp"

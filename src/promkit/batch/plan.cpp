@@ -1,4 +1,4 @@
-#include "promkit/batch/batch_plan.hpp"
+#include "promkit/batch/internal/plan.hpp"
 
 #include <algorithm>
 #include <bit>
