@@ -452,7 +452,7 @@ int run_administer(const AdministerCliOptions& opt, Io& io, const Globals& globa
   const auto record = administration_to_json(header, instruments, r, utc_now());
   const std::string completed = record["administration"]["completed"].get<std::string>();
   if (!header.out.empty()) {
-    write_file_atomic(header.out, record.dump(2) + "\n");
+    write_file_atomic(header.out, record.dump(2) + "\n", "the result");
   }
   if (!header.store.empty()) {
     store_result(header.store, header, instruments, r, completed);

@@ -94,9 +94,9 @@ int run_report(const ReportCliOptions& opt, Io& io, const Globals& globals) {
   const ReportData data = builder.summarise();
   // Written under a temporary name and renamed into place at the end: a report that fails part
   // way never leaves a truncated file where a good one was.
-  std::unique_ptr<AtomicOut> file;
+  std::unique_ptr<OutputFile> file;
   if (!opt.output.empty() && opt.output != "-") {
-    file = std::make_unique<AtomicOut>(opt.output, "the report");
+    file = std::make_unique<OutputFile>(opt.output, "the report");
   }
   std::ostream& out = file ? file->stream() : io.out;
   if (opt.format == "html") {

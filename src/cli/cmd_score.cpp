@@ -167,17 +167,17 @@ int score_batch(const ScoreOptions& opt, Io& io, Registry& registry) {
   } closer{fd};
   // Output files are written beside their final name and renamed into place at the end, so a
   // run that stops (a missing column, --strict) never leaves a truncated file behind.
-  std::unique_ptr<AtomicOut> out_file;
-  std::unique_ptr<AtomicOut> errors_file;
-  std::unique_ptr<AtomicOut> alerts_file;
+  std::unique_ptr<OutputFile> out_file;
+  std::unique_ptr<OutputFile> errors_file;
+  std::unique_ptr<OutputFile> alerts_file;
   if (!opt.output.empty() && opt.output != "-") {
-    out_file = std::make_unique<AtomicOut>(opt.output, "the output");
+    out_file = std::make_unique<OutputFile>(opt.output, "the output");
   }
   if (!opt.errors_file.empty()) {
-    errors_file = std::make_unique<AtomicOut>(opt.errors_file, "the errors report");
+    errors_file = std::make_unique<OutputFile>(opt.errors_file, "the errors report");
   }
   if (!opt.alerts_file.empty()) {
-    alerts_file = std::make_unique<AtomicOut>(opt.alerts_file, "the alerts file");
+    alerts_file = std::make_unique<OutputFile>(opt.alerts_file, "the alerts file");
   }
   // --store: the scored rows (NDJSON) go straight into one import transaction.
   std::unique_ptr<StoreSink> sink;

@@ -1,7 +1,6 @@
 #pragma once
 // Shared plumbing of the subcommands: streams, terminal facts, exit codes, global options.
 
-#include <fstream>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -12,6 +11,7 @@
 
 #include "promkit/definition/registry.hpp"
 #include "promkit/render/render.hpp"
+#include "promkit/util/output_file.hpp"
 
 namespace promkit::cli {
 
@@ -52,30 +52,6 @@ void register_report(CLI::App& app, Runner& run, Io& io, const Globals& globals)
 // The store path: `option` (--store) if given, else PROMKIT_STORE, else the XDG default
 // (cmd_store.cpp). Throws UsageError when none can be worked out.
 [[nodiscard]] std::string resolve_store_path(const std::string& option);
-
-// A file written under a temporary name beside its destination and renamed onto it by commit();
-// dropped (and the destination left as it was) otherwise, also when the process is stopped by
-// Ctrl-C, SIGTERM or SIGHUP (the temporary file is removed: it may hold answers). A destination
-// that is not a regular file (/dev/null, a FIFO, /dev/stdout) is written directly; through a
-// symbolic link, the file it points to is replaced and the link kept (common.cpp).
-class AtomicOut {
- public:
-  AtomicOut(std::string path, std::string what);
-  ~AtomicOut();
-  AtomicOut(const AtomicOut&) = delete;
-  AtomicOut& operator=(const AtomicOut&) = delete;
-  [[nodiscard]] std::ofstream& stream() { return stream_; }
-  void commit();
-
- private:
-  std::string path_;
-  std::string final_;  // what the temporary file is renamed onto
-  std::string tmp_;    // empty: written directly
-  std::string what_;
-  std::ofstream stream_;
-  int slot_ = -1;  // in the signal handler's list of files to remove
-  bool committed_ = false;
-};
 
 // Scored NDJSON written to stream() goes straight into one import transaction of the store, a
 // line at a time: no temporary file ever holds the answers (cmd_store.cpp; used by score

@@ -13,14 +13,17 @@
 // line, unknown instrument); 3 invalid data (the job ran, some answers were invalid).
 
 #include <cstdlib>
+#include <exception>
 #include <iostream>
-#include <system_error>
+#include <ostream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
 #include "promkit/util/error.hpp"
+#include "promkit/util/fd_stream.hpp"
+#include "promkit/util/output_file.hpp"
 #include "promkit/util/version.hpp"
 
 #include "command.hpp"
@@ -34,13 +37,50 @@ int code(ExitCode c) {
   return static_cast<int>(c);
 }
 
+// The one place where errors become exit statuses and messages (after what was written to
+// standard output so far has been flushed, so that messages follow it).
+int report_error(std::ostream& out, const std::exception_ptr& error) {
+  out.flush();
+  try {
+    std::rethrow_exception(error);
+  } catch (const promkit::DefinitionError& e) {
+    for (const auto& d : e.diagnostics()) {
+      fmt::print(std::cerr, "{}\n", promkit::format_diagnostic(d));
+    }
+    return code(ExitCode::Failure);
+  } catch (const promkit::UsageError& e) {
+    fmt::print(std::cerr, "promkit: error: {}\n", e.what());
+    return code(ExitCode::Usage);
+  } catch (const promkit::Error& e) {
+    fmt::print(std::cerr, "promkit: error: {}\n", e.what());
+    return code(ExitCode::Failure);
+  } catch (const std::exception& e) {
+    fmt::print(std::cerr, "promkit: internal error: {}\n", e.what());
+    return code(ExitCode::Failure);
+  }
+}
+
+// Standard output is written through an FdOStream: a write that fails (a full disk, /dev/full)
+// makes the run fail whatever the command returned; a closed pipe ends the run as SIGPIPE does
+// (FdOutBuf, BrokenPipe::Raise).
+int finish_output(promkit::FdOStream& out, int rc) {
+  out.flush();
+  if (out.error() != 0) {
+    fmt::print(std::cerr, "promkit: error: {}\n",
+               promkit::write_error_message("standard output", "-", out.error()));
+    return code(ExitCode::Failure);
+  }
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const char* no_color = std::getenv("NO_COLOR");
   const char* term = std::getenv("TERM");
   const char* path = std::getenv("PROMKIT_PATH");
-  promkit::cli::Io io{std::cout, std::cerr, std::cin, false, false, std::string()};
+  promkit::FdOStream out(STDOUT_FILENO, promkit::BrokenPipe::Raise);
+  promkit::cli::Io io{out, std::cerr, std::cin, false, false, std::string()};
   io.out_is_tty = isatty(STDOUT_FILENO) != 0;
   io.no_color = (no_color != nullptr && *no_color != '\0') ||
                 (term != nullptr && std::string_view(term) == "dumb");
@@ -86,36 +126,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e, std::cout, std::cerr);
-    return rc == 0 ? 0 : code(ExitCode::Usage);
+    const int rc = app.exit(e, out, std::cerr);
+    return finish_output(out, rc == 0 ? 0 : code(ExitCode::Usage));
   }
+  int rc = 0;
   try {
-    const int rc = run ? run() : code(ExitCode::Usage);
-    std::cout.flush();
-    return rc;
-  } catch (const promkit::DefinitionError& e) {
-    std::cout.flush();
-    for (const auto& d : e.diagnostics()) {
-      fmt::print(std::cerr, "{}\n", promkit::format_diagnostic(d));
-    }
-    return code(ExitCode::Failure);
-  } catch (const promkit::UsageError& e) {
-    std::cout.flush();
-    fmt::print(std::cerr, "promkit: error: {}\n", e.what());
-    return code(ExitCode::Usage);
-  } catch (const promkit::Error& e) {
-    std::cout.flush();
-    fmt::print(std::cerr, "promkit: error: {}\n", e.what());
-    return code(ExitCode::Failure);
-  } catch (const std::system_error& e) {
-    if (e.code() == std::errc::broken_pipe) {
-      return 0;
-    }
-    fmt::print(std::cerr, "promkit: error: {}\n", e.what());
-    return code(ExitCode::Failure);
-  } catch (const std::exception& e) {
-    std::cout.flush();
-    fmt::print(std::cerr, "promkit: internal error: {}\n", e.what());
-    return code(ExitCode::Failure);
+    rc = run ? run() : code(ExitCode::Usage);
+  } catch (...) {
+    rc = report_error(out, std::current_exception());
   }
+  return finish_output(out, rc);
 }

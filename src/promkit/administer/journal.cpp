@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 
 #include "promkit/util/error.hpp"
-#include "promkit/util/output_target.hpp"
 #include "promkit/util/version.hpp"
 
 #include <fcntl.h>
@@ -309,54 +308,6 @@ std::vector<JournalSummary> list_journals(const std::string& dir) {
                                                 : a.header.id < b.header.id;
   });
   return out;
-}
-
-void write_file_atomic(const std::string& path, std::string_view content, unsigned mode) {
-  const std::optional<std::string> where = atomic_write_target(path);
-  if (!where) {
-    // Not a regular file (/dev/null, a FIFO, /dev/stdout): written directly, its mode untouched.
-    const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0) {
-      fail("cannot write", path);
-    }
-    try {
-      write_all(fd, content, path);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    ::close(fd);
-    return;
-  }
-  const fs::path target(*where);
-  const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
-  std::string tmpl = (fs::path(dir) / ("." + target.filename().string() + ".XXXXXX")).string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  const int fd = ::mkstemp(buf.data());
-  if (fd < 0) {
-    fail("cannot write", path);
-  }
-  const std::string tmp(buf.data());
-  try {
-    ::fchmod(fd, static_cast<mode_t>(mode));
-    write_all(fd, content, path);
-    if (::fsync(fd) != 0) {
-      fail("cannot sync", path);
-    }
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), where->c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(tmp.c_str());
-    errno = saved;
-    fail("cannot write", path);
-  }
-  sync_dir(dir);
 }
 
 }  // namespace promkit

@@ -108,8 +108,4 @@ struct JournalSummary {
 // Every *.journal file in `dir`, oldest first (a missing directory is an empty list).
 [[nodiscard]] std::vector<JournalSummary> list_journals(const std::string& dir);
 
-// Writes `content` to `path` atomically: a temporary file in the same directory, fsync, rename,
-// then fsync of the directory. `mode` is the new file's permission bits. Throws Error.
-void write_file_atomic(const std::string& path, std::string_view content, unsigned mode = 0600);
-
 }  // namespace promkit

@@ -137,24 +137,6 @@ TEST_SUITE("journal") {
     CHECK_FALSE(fs::exists(path));
   }
 
-  TEST_CASE("write_file_atomic replaces the file and leaves no temporary behind") {
-    TempDir t;
-    fs::create_directories(t.path());
-    const std::string path = (t.path() / "out.json").string();
-    promkit::write_file_atomic(path, "first\n");
-    promkit::write_file_atomic(path, "second\n");
-    std::ifstream f(path);
-    std::string line;
-    std::getline(f, line);
-    CHECK(line == "second");
-    CHECK(mode_of(path) == 0600U);
-    int files = 0;
-    for ([[maybe_unused]] const auto& e : fs::directory_iterator(t.path())) {
-      ++files;
-    }
-    CHECK(files == 1);
-  }
-
   TEST_CASE("administration ids sort by time and differ") {
     const std::string a = promkit::new_administration_id();
     const std::string b = promkit::new_administration_id();
