@@ -230,8 +230,8 @@ void store_result(const std::string& path, const JournalHeader& header,
     }
     rows.push_back(std::move(a));
   }
-  Store store(path);
-  const ImportResult res = store.import(rows, ConflictPolicy::Fail, "administer");
+  const auto store = open_store(path, StoreAccess::ReadWrite);
+  const ImportResult res = store->import(rows, ConflictPolicy::Fail, "administer");
   if (res.rolled_back) {
     std::vector<std::string> what;
     for (const auto& c : res.conflicts) {

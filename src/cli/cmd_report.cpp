@@ -50,7 +50,7 @@ int run_report(const ReportCliOptions& opt, Io& io, const Globals& globals) {
                     "'promkit score --store FILE')",
                     path));
   }
-  const Store store(path);
+  const auto store = open_store(path, StoreAccess::ReadOnly);
   auto registry = std::make_shared<Registry>(globals.registry(io));
   std::vector<PairedDefinition> paired;
   if (!opt.no_paired) {
@@ -82,7 +82,7 @@ int run_report(const ReportCliOptions& opt, Io& io, const Globals& globals) {
   ro.client_charts = opt.client_charts;
   ro.store_label = path;
   ReportBuilder builder(
-      store,
+      *store,
       [registry](std::string_view id) -> std::shared_ptr<const Instrument> {
         try {
           return registry->get(id);

@@ -450,12 +450,12 @@ int run_import(const StoreOptions& opt, Io& io, const Globals& globals) {
   const std::string path = resolve_store_path(opt.store);
   Registry registry = globals.registry(io);
   ensure_parent_dir(path);
-  Store store(path);
+  const auto store = open_store(path, StoreAccess::ReadWrite);
   int rc = 0;
   bool invalid = false;  // a raw export had invalid rows (stored with status invalid)
   for (const auto& file : opt.files) {
-    Store::Importer importer(store, parse_policy(opt.on_conflict), file);
-    ScoredReader reader(file, registry, [&](const Administration& a) { importer.add(a); });
+    const auto importer = store->begin_import(parse_policy(opt.on_conflict), file);
+    ScoredReader reader(file, registry, [&](const Administration& a) { importer->add(a); });
     if (!opt.instruments.empty()) {
       // A raw export: score it with the batch scorer into a temporary NDJSON file, then read that.
       BatchOptions bo;
@@ -519,21 +519,21 @@ int run_import(const StoreOptions& opt, Io& io, const Globals& globals) {
         ::close(fd);
       }
     }
-    const ImportResult r = importer.finish();
+    const ImportResult r = importer->finish();
     rc = std::max(rc, report_import(r, reader.counts, file, path, io));
   }
   // As 'score --store': the job ran, but some answers were invalid.
   return rc == 0 && invalid ? static_cast<int>(ExitCode::InvalidData) : rc;
 }
 
-Store open_existing(const std::string& path) {
+std::unique_ptr<Store> open_existing(const std::string& path) {
   if (!std::filesystem::exists(path)) {
     throw Error(
         fmt::format("no store at '{}' (create one with 'promkit store import' or "
                     "'promkit score --store FILE')",
                     path));
   }
-  return Store(path);
+  return open_store(path, StoreAccess::ReadOnly);
 }
 
 void check_date(const std::string& d, const char* option) {
@@ -563,8 +563,8 @@ std::string printable(std::string_view s) {
 
 int run_list(const StoreOptions& opt, Io& io) {
   const std::string path = resolve_store_path(opt.store);
-  const Store store = open_existing(path);
-  const auto counts = store.counts(make_filter(opt));
+  const auto store = open_existing(path);
+  const auto counts = store->counts(make_filter(opt));
   fmt::print(io.out, "{:<20} {:<12} {:>5}  {:<19}  {}\n", "client", "instrument", "n", "first",
              "last");
   std::uint64_t total = 0;
@@ -578,7 +578,7 @@ int run_list(const StoreOptions& opt, Io& io) {
     }
   }
   fmt::print(io.err, "promkit: {} (schema {}): {} client{}, {} administration{}\n", path,
-             store.schema_version(), clients.size(), clients.size() == 1 ? "" : "s", total,
+             store->schema_version(), clients.size(), clients.size() == 1 ? "" : "s", total,
              total == 1 ? "" : "s");
   return 0;
 }
@@ -620,12 +620,12 @@ nlohmann::ordered_json admin_json(const Administration& a) {
 
 int run_show(const StoreOptions& opt, Io& io) {
   const std::string path = resolve_store_path(opt.store);
-  const Store store = open_existing(path);
+  const auto store = open_existing(path);
   StoreOptions o = opt;
   o.clients = {opt.client};
   std::uint64_t n = 0;
   const bool json = opt.format == "json";
-  store.for_each(make_filter(o), [&](const Administration& a) {
+  store->for_each(make_filter(o), [&](const Administration& a) {
     ++n;
     if (json) {
       fmt::print(io.out, "{}\n", admin_json(a).dump());
@@ -658,14 +658,14 @@ int run_show(const StoreOptions& opt, Io& io) {
 
 int run_export(const StoreOptions& opt, Io& io) {
   const std::string path = resolve_store_path(opt.store);
-  const Store store = open_existing(path);
+  const auto store = open_existing(path);
   const bool ndjson = opt.format == "ndjson";
   if (!ndjson) {
     io.out << "client_id,instrument,version,administered_at,status,answered,scale,value,raw,band,"
               "flags,source\n";
   }
   std::string line;
-  store.for_each(make_filter(opt), [&](const Administration& a) {
+  store->for_each(make_filter(opt), [&](const Administration& a) {
     if (ndjson) {
       io.out << admin_json(a).dump() << '\n';
       return;
@@ -720,18 +720,18 @@ struct StoreSink::Impl {
       : path(store_path),
         source(source_name),
         store(open_for_import(store_path)),
-        importer(store, ConflictPolicy::Fail, source_name),
-        reader(source_name, registry, [this](const Administration& a) { importer.add(a); }),
+        importer(store->begin_import(ConflictPolicy::Fail, source_name)),
+        reader(source_name, registry, [this](const Administration& a) { importer->add(a); }),
         lines([this](std::string_view line, std::uint64_t no) { reader.ndjson_line(line, no); }),
         out(&lines) {}
-  static Store open_for_import(const std::string& path) {
+  static std::unique_ptr<Store> open_for_import(const std::string& path) {
     ensure_parent_dir(path);
-    return Store(path);
+    return open_store(path, StoreAccess::ReadWrite);
   }
   std::string path;
   std::string source;
-  Store store;
-  Store::Importer importer;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<StoreWriter> importer;
   ScoredReader reader;
   LineSink lines;
   std::ostream out;
@@ -748,7 +748,7 @@ std::ostream& StoreSink::stream() {
 int StoreSink::finish(Io& io) {
   impl_->out.flush();
   impl_->lines.finish();
-  return report_import(impl_->importer.finish(), impl_->reader.counts, impl_->source, impl_->path,
+  return report_import(impl_->importer->finish(), impl_->reader.counts, impl_->source, impl_->path,
                        io);
 }
 

@@ -1,8 +1,10 @@
 #pragma once
-// The longitudinal store: one SQLite database of scored administrations (client, instrument,
-// definition version, date, answers, scale scores, bands, flags, status, source). The schema is
-// versioned with PRAGMA user_version and brought up to date by ordered migrations when opened.
-// This module is the only one that includes <sqlite3.h>; see docs/store.md.
+// The longitudinal store of scored administrations (client, instrument, definition version,
+// date, answers, scale scores, bands, flags, status, source), behind an interface that does not
+// know which database holds it: the commands, the imports and the reports use Store and
+// StoreWriter only. The schema is versioned and brought up to date by ordered migrations. The
+// SQLite backend (sqlite_store.hpp) is the only code that includes <sqlite3.h>; see
+// docs/store.md.
 
 #include <cstdint>
 #include <functional>
@@ -100,63 +102,67 @@ struct StoreCount {
 // True for YYYY-MM-DD, optionally followed by THH:MM or THH:MM:SS (or a space instead of T).
 [[nodiscard]] bool is_iso_date(std::string_view s);
 
+// What a command needs of a store. A store opened for reading never changes the database (no
+// migration, no journal-mode switch), so it works on a read-only file or mount.
+enum class StoreAccess : std::uint8_t { ReadWrite, ReadOnly };
+
+// One import: every administration added, or none. Destroying an unfinished writer rolls the
+// import back.
+class StoreWriter {
+ public:
+  StoreWriter() = default;
+  virtual ~StoreWriter() = default;
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+  // Adds one administration (conflicts are collected, not thrown). Throws StoreError for one
+  // the store cannot hold (no client id, a date that is not ISO 8601).
+  virtual void add(const Administration& row) = 0;
+  // Commits unless a conflict under ConflictPolicy::Fail requires a roll-back (then rolls back
+  // and says so); returns the counts.
+  virtual ImportResult finish() = 0;
+};
+
+// The longitudinal store, whatever holds it (docs/store.md). Backends: SQLite (sqlite_store.hpp).
 class Store {
  public:
-  // The latest schema version this build knows.
+  // The latest schema version this build knows (one schema for every backend).
   static constexpr int kSchemaVersion = 2;
 
-  // Opens (creating if needed) the database and migrates it to `migrate_to` (default: the latest;
-  // tests pass a lower version to build an old database). Throws StoreError for a database
-  // written by a newer promkit, or one that cannot be opened.
-  explicit Store(const std::string& path, int migrate_to = kSchemaVersion);
-  ~Store();
+  Store() = default;
+  virtual ~Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
-  Store(Store&&) noexcept;
-  Store& operator=(Store&&) noexcept;
 
-  [[nodiscard]] int schema_version() const;
+  [[nodiscard]] virtual int schema_version() const = 0;
+  // Where it is, for messages (a file path; never a password).
+  [[nodiscard]] virtual std::string location() const = 0;
 
-  // Adds the administrations in one transaction: all are stored, or (on a conflict with
+  // Starts an import of rows from `source_name`: all are stored, or (on a conflict with
   // ConflictPolicy::Fail, or any error) none. Re-importing the same rows adds nothing.
-  [[nodiscard]] ImportResult import(std::span<const Administration> rows, ConflictPolicy policy,
-                                    std::string_view source_name);
-
-  // Streaming import for large inputs: begin(), add() per row, commit() (or destroy the
-  // Importer to roll back).
-  class Importer {
-   public:
-    Importer(Store& store, ConflictPolicy policy, std::string source_name);
-    ~Importer();
-    Importer(const Importer&) = delete;
-    Importer& operator=(const Importer&) = delete;
-    void add(const Administration& row);
-    // Commits unless a conflict requires a roll-back (then rolls back); returns the counts.
-    ImportResult finish();
-
-   private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
-  };
+  [[nodiscard]] virtual std::unique_ptr<StoreWriter> begin_import(ConflictPolicy policy,
+                                                                  std::string source_name) = 0;
 
   // Every administration matching `filter`, ordered by client, instrument and date, in full.
-  void for_each(const StoreFilter& filter,
-                const std::function<void(const Administration&)>& visit) const;
+  virtual void for_each(const StoreFilter& filter,
+                        const std::function<void(const Administration&)>& visit) const = 0;
 
   // One scale's score per administration matching `filter` (administrations with no row for the
   // scale come with no value), ordered by client, instrument and date. Streams: memory does not
   // grow with the store.
-  void for_each_score(const StoreFilter& filter, std::string_view scale_id,
-                      const std::function<void(const ScoreRow&)>& visit) const;
+  virtual void for_each_score(const StoreFilter& filter, std::string_view scale_id,
+                              const std::function<void(const ScoreRow&)>& visit) const = 0;
 
   // Per client and instrument: how many administrations, first and last date.
-  [[nodiscard]] std::vector<StoreCount> counts(const StoreFilter& filter) const;
+  [[nodiscard]] virtual std::vector<StoreCount> counts(const StoreFilter& filter) const = 0;
 
-  struct Impl;
-
- private:
-  std::unique_ptr<Impl> impl_;
+  // All of `rows` in one import (begin_import, add each, finish).
+  [[nodiscard]] ImportResult import(std::span<const Administration> rows, ConflictPolicy policy,
+                                    std::string_view source_name);
 };
+
+// Opens the store at `location` (a file path: SQLite). For ReadWrite the file is created when
+// missing and brought up to the latest schema; for ReadOnly it must exist. Throws StoreError.
+[[nodiscard]] std::unique_ptr<Store> open_store(const std::string& location, StoreAccess access);
 
 // The store path when --store is not given: `promkit_store` ($PROMKIT_STORE) if set, else
 // `xdg_data_home`/promkit/promkit.db, else `home`/.local/share/promkit/promkit.db; empty when

@@ -9,6 +9,7 @@
 #include "promkit/definition/outcome_set.hpp"
 #include "promkit/definition/toml_loader.hpp"
 #include "promkit/report/report.hpp"
+#include "promkit/store/sqlite_store.hpp"
 
 #include "support/temp_dir.hpp"
 #include <nlohmann/json.hpp>
@@ -20,7 +21,7 @@ namespace fs = std::filesystem;
 // A store in a fresh temporary directory.
 class TempStore {
  public:
-  TempStore() : store(std::make_unique<promkit::Store>(dir_.file("r.db"))) {}
+  TempStore() : store(std::make_unique<promkit::SqliteStore>(dir_.file("r.db"))) {}
   ~TempStore() { store.reset(); }  // closed before the directory goes
   TempStore(const TempStore&) = delete;
   TempStore& operator=(const TempStore&) = delete;

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include "promkit/store/sqlite_store.hpp"
 #include "promkit/store/store.hpp"
 
 #include "support/temp_dir.hpp"
@@ -44,7 +45,7 @@ std::vector<std::string> dates_of(const promkit::Store& s, const promkit::StoreF
 TEST_SUITE("store") {
   TEST_CASE("a new store is created at the latest schema version") {
     TempDir d;
-    const promkit::Store s(d.file("a.db"));
+    const promkit::SqliteStore s(d.file("a.db"));
     CHECK(s.schema_version() == promkit::Store::kSchemaVersion);
   }
 
@@ -57,7 +58,7 @@ TEST_SUITE("store") {
     };
     const mode_t old_mask = ::umask(022);
     {
-      promkit::Store s(d.file("new.db"));
+      promkit::SqliteStore s(d.file("new.db"));
       const std::vector<promkit::Administration> rows{admin("c1", "2024-01-01", 12)};
       REQUIRE(s.import(rows, promkit::ConflictPolicy::Fail, "x").added == 1);
       CHECK(mode(d.file("new.db")) == 0600U);
@@ -66,7 +67,7 @@ TEST_SUITE("store") {
     std::ofstream(d.file("shared.db")).close();
     REQUIRE(::chmod(d.file("shared.db").c_str(), 0640) == 0);
     {
-      const promkit::Store s(d.file("shared.db"));
+      const promkit::SqliteStore s(d.file("shared.db"));
       CHECK(s.schema_version() == promkit::Store::kSchemaVersion);
     }
     CHECK(mode(d.file("shared.db")) == 0640U);
@@ -77,17 +78,37 @@ TEST_SUITE("store") {
     TempDir d;
     const std::string path = d.file("m.db");
     {
-      const promkit::Store v1(path, 1);
+      const promkit::SqliteStore v1(path, promkit::StoreAccess::ReadWrite, 1);
       CHECK(v1.schema_version() == 1);
     }
     {
-      const promkit::Store v2(path);
+      const promkit::SqliteStore v2(path);
       CHECK(v2.schema_version() == 2);
     }
-    promkit::Store again(path);
+    promkit::SqliteStore again(path);
     const std::vector<promkit::Administration> rows{admin("c1", "2024-01-01", 12)};
     CHECK(again.import(rows, promkit::ConflictPolicy::Fail, "x").added == 1);
     CHECK(dates_of(again).size() == 1);
+  }
+
+  TEST_CASE("a store opened for reading is never changed") {
+    TempDir d;
+    const std::string path = d.file("old.db");
+    {
+      const promkit::SqliteStore v1(path, promkit::StoreAccess::ReadWrite, 1);
+      CHECK(v1.schema_version() == 1);
+    }
+    const auto size_before = fs::file_size(path);
+    {
+      const auto reader = promkit::open_store(path, promkit::StoreAccess::ReadOnly);
+      CHECK(reader->schema_version() == 1);  // not migrated
+      CHECK(reader->counts({}).empty());
+    }
+    CHECK(fs::file_size(path) == size_before);
+    CHECK_THROWS_WITH_AS(
+        (void)promkit::open_store(d.file("none.db"), promkit::StoreAccess::ReadOnly),
+        doctest::Contains("No such file or directory"), promkit::StoreError);
+    CHECK_FALSE(fs::exists(d.file("none.db")));
   }
 
   TEST_CASE("a file that is not a database is refused with a store error") {
@@ -95,12 +116,12 @@ TEST_SUITE("store") {
     const std::string path = d.file("junk.db");
     std::ofstream(path) << "this is not an SQLite database, just some text that is long enough "
                            "to fill a header page of one hundred bytes or so...........";
-    CHECK_THROWS_AS(promkit::Store{path}, promkit::StoreError);
+    CHECK_THROWS_AS(promkit::SqliteStore{path}, promkit::StoreError);
   }
 
   TEST_CASE("importing the same rows twice adds nothing the second time") {
     TempDir d;
-    promkit::Store s(d.file("i.db"));
+    promkit::SqliteStore s(d.file("i.db"));
     const std::vector<promkit::Administration> rows{
         admin("c1", "2024-01-01", 12), admin("c1", "2024-02-01", 7), admin("c2", "2024-01-05", 20)};
     const auto r1 = s.import(rows, promkit::ConflictPolicy::Fail, "f");
@@ -114,7 +135,7 @@ TEST_SUITE("store") {
 
   TEST_CASE("a conflicting duplicate rolls back the whole import by default") {
     TempDir d;
-    promkit::Store s(d.file("c.db"));
+    promkit::SqliteStore s(d.file("c.db"));
     const std::vector<promkit::Administration> first{admin("c1", "2024-01-01", 12)};
     REQUIRE(s.import(first, promkit::ConflictPolicy::Fail, "a").added == 1);
     const std::vector<promkit::Administration> second{admin("c2", "2024-01-02", 5),
@@ -129,7 +150,7 @@ TEST_SUITE("store") {
 
   TEST_CASE("conflicts can keep the stored row or replace it") {
     TempDir d;
-    promkit::Store s(d.file("k.db"));
+    promkit::SqliteStore s(d.file("k.db"));
     const std::vector<promkit::Administration> first{admin("c1", "2024-01-01", 12)};
     REQUIRE(s.import(first, promkit::ConflictPolicy::Fail, "a").added == 1);
     const std::vector<promkit::Administration> changed{admin("c1", "2024-01-01", 14),
@@ -150,11 +171,11 @@ TEST_SUITE("store") {
 
   TEST_CASE("an error part way through an import leaves the store unchanged") {
     TempDir d;
-    promkit::Store s(d.file("t.db"));
+    promkit::SqliteStore s(d.file("t.db"));
     {
-      promkit::Store::Importer imp(s, promkit::ConflictPolicy::Fail, "bad");
-      imp.add(admin("c1", "2024-01-01", 12));
-      CHECK_THROWS_AS(imp.add(admin("c2", "01/02/2024", 5)), promkit::StoreError);
+      const auto imp = s.begin_import(promkit::ConflictPolicy::Fail, "bad");
+      imp->add(admin("c1", "2024-01-01", 12));
+      CHECK_THROWS_AS(imp->add(admin("c2", "01/02/2024", 5)), promkit::StoreError);
       // The importer goes out of scope without finish(): rolled back.
     }
     CHECK(dates_of(s).empty());
@@ -162,7 +183,7 @@ TEST_SUITE("store") {
 
   TEST_CASE("stored administrations come back in full") {
     TempDir d;
-    promkit::Store s(d.file("f.db"));
+    promkit::SqliteStore s(d.file("f.db"));
     auto a = admin("<b>c1</b>", "2024-01-01T09:30", 12);
     a.flags = {"suicide_risk"};
     a.scales.push_back({"extra", std::nullopt, std::nullopt, "", "incomplete"});
@@ -181,7 +202,7 @@ TEST_SUITE("store") {
 
   TEST_CASE("store filters select clients instruments and inclusive dates") {
     TempDir d;
-    promkit::Store s(d.file("q.db"));
+    promkit::SqliteStore s(d.file("q.db"));
     const std::vector<promkit::Administration> rows{
         admin("c1", "2024-01-01", 12), admin("c1", "2024-02-01T10:00", 7),
         admin("c1", "2024-03-01", 5), admin("c2", "2024-02-01", 20),
