@@ -22,6 +22,7 @@
 #include "promkit/administer/journal.hpp"
 #include "promkit/definition/battery.hpp"
 #include "promkit/definition/toml_loader.hpp"
+#include "promkit/import/administration.hpp"
 #include "promkit/render/render.hpp"
 #include "promkit/store/store.hpp"
 
@@ -193,42 +194,11 @@ void store_result(const std::string& path, const JournalHeader& header,
   std::vector<Administration> rows;
   for (std::size_t k = 0; k < instruments.size(); ++k) {
     const Instrument& ins = *instruments[k];
-    const Score& sc = r.scores[k];
-    Administration a;
-    a.client_id = header.client;
-    a.instrument_id = ins.id;
-    a.instrument_version = ins.version;
-    a.administered_at = completed.substr(0, 19);  // YYYY-MM-DDTHH:MM:SS (UTC)
-    a.status = std::string(to_string(sc.status));
-    a.answered = sc.answered;
-    a.source = fmt::format("administer {}", header.id);
-    for (std::size_t i = 0; i < ins.items.size(); ++i) {
-      if (sc.items[i].state == ItemState::Answered) {
-        a.answers.emplace_back(ins.items[i].id, format_number(sc.items[i].code));
-      }
-    }
-    for (std::size_t s = 0; s < ins.scales.size(); ++s) {
-      const ScaleResult& sr = sc.scales[s];
-      StoredScale st;
-      st.scale = ins.scales[s].id;
-      if (!std::isnan(sr.value)) {
-        st.value = sr.value;
-      }
-      if (!std::isnan(sr.raw)) {
-        st.raw = sr.raw;
-      }
-      if (const Band* b = primary_band(ins.scales[s], sr)) {
-        st.band = b->id;
-      }
-      st.status = std::string(to_string(sr.status));
-      a.scales.push_back(std::move(st));
-    }
-    for (std::size_t f = 0; f < ins.flags.size(); ++f) {
-      if (sc.flags[f] == kFlagRaised) {
-        a.flags.push_back(ins.flags[f].id);
-      }
-    }
-    rows.push_back(std::move(a));
+    rows.push_back(
+        to_administration(ins, r.scores[k],
+                          {header.client, completed.substr(0, 19),  // YYYY-MM-DDTHH:MM:SS (UTC)
+                           fmt::format("administer {}", header.id)},
+                          answered_codes(ins, r.scores[k])));
   }
   const auto store = open_store(path, StoreAccess::ReadWrite);
   const ImportResult res = store->import(rows, ConflictPolicy::Fail, "administer");

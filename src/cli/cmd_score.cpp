@@ -180,12 +180,16 @@ int score_batch(const ScoreOptions& opt, Io& io, Registry& registry) {
     alerts_file = std::make_unique<OutputFile>(opt.alerts_file, "the alerts file");
   }
   // --store: the scored rows (NDJSON) go straight into one import transaction.
+  std::unique_ptr<Store> store;
   std::unique_ptr<StoreSink> sink;
+  const std::string store_path = opt.store.empty() ? std::string() : resolve_store_path(opt.store);
   if (!opt.store.empty()) {
     bo.format = BatchFormat::Ndjson;
     bo.keep_all = true;  // the item answers go into the store too
     bo.sanitize = false;
-    sink = std::make_unique<StoreSink>(opt.store, bo.input_name, registry);
+    ensure_store_dir(store_path);
+    store = open_store(store_path, StoreAccess::ReadWrite);
+    sink = std::make_unique<StoreSink>(*store, bo.input_name, registry, ConflictPolicy::Fail);
   }
   std::ostream& out = sink ? sink->stream() : out_file ? out_file->stream() : io.out;
   const BatchSummary s = run_batch(fd, bo, out, errors_file ? &errors_file->stream() : nullptr,
@@ -226,7 +230,7 @@ int score_batch(const ScoreOptions& opt, Io& io, Registry& registry) {
     }
   }
   if (sink && !s.stopped) {
-    const int rc = sink->finish(io);
+    const int rc = finish_store_import(*sink, bo.input_name, store_path, io);
     if (rc != 0) {
       return rc;
     }

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "promkit/definition/registry.hpp"
+#include "promkit/import/import.hpp"
 #include "promkit/render/render.hpp"
 #include "promkit/util/output_file.hpp"
 
@@ -53,23 +54,12 @@ void register_report(CLI::App& app, Runner& run, Io& io, const Globals& globals)
 // (cmd_store.cpp). Throws UsageError when none can be worked out.
 [[nodiscard]] std::string resolve_store_path(const std::string& option);
 
-// Scored NDJSON written to stream() goes straight into one import transaction of the store, a
-// line at a time: no temporary file ever holds the answers (cmd_store.cpp; used by score
-// --store). finish() commits and prints the outcome on io.err and returns the exit status;
-// destroying the sink unfinished rolls the import back.
-class StoreSink {
- public:
-  StoreSink(const std::string& store_option, const std::string& source, Registry& registry);
-  ~StoreSink();
-  StoreSink(const StoreSink&) = delete;
-  StoreSink& operator=(const StoreSink&) = delete;
-  [[nodiscard]] std::ostream& stream();
-  [[nodiscard]] int finish(Io& io);
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
+// Creates the directories a new store's file goes in, private (mode 0700) as the store itself.
+void ensure_store_dir(const std::string& store_path);
+// Commits a `score --store` import and prints its outcome on io.err (as `store import` does);
+// returns the exit status (cmd_store.cpp).
+[[nodiscard]] int finish_store_import(StoreSink& sink, const std::string& source,
+                                      const std::string& store_path, Io& io);
 void register_administer(CLI::App& app, Runner& run, Io& io, const Globals& globals);
 
 // "key=value[,key=value]" options (--context) into pairs; throws UsageError.

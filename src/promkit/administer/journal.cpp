@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "promkit/util/error.hpp"
+#include "promkit/util/fs.hpp"
 #include "promkit/util/version.hpp"
 
 #include <fcntl.h>
@@ -31,29 +32,6 @@ constexpr int kJournalFormat = 1;
   throw Error(fmt::format("{} '{}': {}", what, path, std::strerror(errno)));
 }
 
-void sync_dir(const std::string& dir) {
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-// mkdir -p with mode 0700 for every directory it creates.
-void make_private_dirs(const std::string& dir) {
-  std::error_code ec;
-  if (fs::is_directory(dir, ec)) {
-    return;
-  }
-  const fs::path p(dir);
-  if (p.has_parent_path() && p.parent_path() != p) {
-    make_private_dirs(p.parent_path().string());
-  }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    fail("cannot create the journal directory", dir);
-  }
-}
-
 void write_all(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
@@ -65,10 +43,6 @@ void write_all(int fd, std::string_view data, const std::string& path) {
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
-}
-
-std::string parent_dir(const std::string& path) {
-  return fs::path(path).parent_path().string();
 }
 
 }  // namespace
@@ -200,7 +174,7 @@ JournalContents read_journal(const std::string& path) {
 }
 
 Journal Journal::create(const std::string& dir, const JournalHeader& header) {
-  make_private_dirs(dir);
+  make_private_dirs(dir, "the journal directory");
   const std::string path = (fs::path(dir) / (header.id + ".journal")).string();
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {

@@ -464,4 +464,11 @@ Score score(const Instrument& instrument, std::span<const Answer> answers,
   return s;
 }
 
+const Band* primary_band(const Scale& scale, const ScaleResult& result) {
+  if (scale.interpretations.empty() || result.bands.empty() || result.bands[0] < 0) {
+    return nullptr;
+  }
+  return &scale.interpretations[0].bands[static_cast<std::size_t>(result.bands[0])];
+}
+
 }  // namespace promkit

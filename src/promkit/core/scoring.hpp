@@ -100,6 +100,9 @@ void score_after_items(const Instrument& instrument, std::span<const double> con
 // (the same conditions on bands as above).
 [[nodiscard]] ScaleResult derived_scale_result(const Scale& scale, const ScaleResult& source);
 
+// The band a scale fell in for its primary interpretation (nullptr if none).
+[[nodiscard]] const Band* primary_band(const Scale& scale, const ScaleResult& result);
+
 [[nodiscard]] Score score(const Instrument& instrument, std::span<const Answer> answers,
                           std::span<const double> context = {});
 

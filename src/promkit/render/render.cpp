@@ -134,13 +134,6 @@ Json json_number(double v) {
   return v;
 }
 
-const Band* primary_band(const Scale& scale, const ScaleResult& result) {
-  if (scale.interpretations.empty() || result.bands.empty() || result.bands[0] < 0) {
-    return nullptr;
-  }
-  return &scale.interpretations[0].bands[static_cast<std::size_t>(result.bands[0])];
-}
-
 // ---- instrument ---------------------------------------------------------------------------------
 
 Json instrument_to_json(const Instrument& ins) {

@@ -33,7 +33,4 @@ void print_instrument(std::ostream& os, const Instrument& instrument, const Text
 void print_score(std::ostream& os, const Instrument& instrument, const Score& score,
                  const TextStyle& style, const std::vector<std::string>* item_errors = nullptr);
 
-// The band a scale fell in for its primary interpretation (nullptr if none).
-[[nodiscard]] const Band* primary_band(const Scale& scale, const ScaleResult& result);
-
 }  // namespace promkit

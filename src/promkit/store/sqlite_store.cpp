@@ -162,6 +162,17 @@ CREATE TABLE import_log (
 );
 CREATE INDEX administration_by_instrument ON administration (instrument_id, administered_at);
 )sql",
+    // 3: flags that could not be checked are kept beside those raised (state), and items left
+    // unanswered for a declared reason (refused, dont_know ...).
+    R"sql(
+ALTER TABLE flag ADD COLUMN state TEXT NOT NULL DEFAULT 'raised';
+CREATE TABLE missing_answer (
+  administration_id INTEGER NOT NULL REFERENCES administration (id) ON DELETE CASCADE,
+  item_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (administration_id, item_id)
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion);
 
@@ -364,9 +375,11 @@ struct WriterState {
   Stmt delete_answers;
   Stmt delete_scales;
   Stmt delete_flags;
+  Stmt delete_missing;
   Stmt insert_answer;
   Stmt insert_scale;
   Stmt insert_flag;
+  Stmt insert_missing;
   Stmt log;
 
   WriterState(sqlite3* d, ConflictPolicy p, std::string src)
@@ -389,9 +402,12 @@ struct WriterState {
         delete_answers(d, "DELETE FROM answer WHERE administration_id = ?"),
         delete_scales(d, "DELETE FROM scale_score WHERE administration_id = ?"),
         delete_flags(d, "DELETE FROM flag WHERE administration_id = ?"),
+        delete_missing(d, "DELETE FROM missing_answer WHERE administration_id = ?"),
         insert_answer(d, "INSERT OR REPLACE INTO answer VALUES (?, ?, ?)"),
         insert_scale(d, "INSERT OR REPLACE INTO scale_score VALUES (?, ?, ?, ?, ?, ?)"),
-        insert_flag(d, "INSERT OR IGNORE INTO flag VALUES (?, ?)"),
+        insert_flag(
+            d, "INSERT OR IGNORE INTO flag (administration_id, flag_id, state) VALUES (?, ?, ?)"),
+        insert_missing(d, "INSERT OR REPLACE INTO missing_answer VALUES (?, ?, ?)"),
         log(d,
             "INSERT INTO import_log (source, imported_at, added, unchanged, replaced, kept) "
             "VALUES (?, ?, ?, ?, ?, ?)") {}
@@ -400,17 +416,23 @@ struct WriterState {
     for (const auto& [item, value] : row.answers) {
       insert_answer.bind(1, id).bind(2, item).bind(3, value).run();
     }
-    for (const auto& s : row.scales) {
+    for (const auto& s : row.score.scales) {
       insert_scale.bind(1, id)
-          .bind(2, s.scale)
+          .bind(2, s.id)
           .bind(3, s.value)
           .bind(4, s.raw)
           .bind(5, s.band)
           .bind(6, s.status)
           .run();
     }
-    for (const auto& f : row.flags) {
-      insert_flag.bind(1, id).bind(2, f).run();
+    for (const auto& f : row.score.flags) {
+      insert_flag.bind(1, id).bind(2, f).bind(3, "raised").run();
+    }
+    for (const auto& f : row.score.unchecked_flags) {
+      insert_flag.bind(1, id).bind(2, f).bind(3, "not_checked").run();
+    }
+    for (const auto& [item, reason] : row.score.missing) {
+      insert_missing.bind(1, id).bind(2, item).bind(3, reason).run();
     }
   }
 
@@ -418,11 +440,11 @@ struct WriterState {
   std::string difference(std::int64_t id, std::string_view stored_status,
                          const Administration& row) {
     std::vector<std::string> diffs;
-    if (stored_status != row.status) {
-      diffs.push_back(fmt::format("status {} -> {}", stored_status, row.status));
+    if (stored_status != row.score.status) {
+      diffs.push_back(fmt::format("status {} -> {}", stored_status, row.score.status));
     }
-    std::vector<const StoredScale*> incoming;
-    for (const auto& s : row.scales) {
+    std::vector<const ScaleRecord*> incoming;
+    for (const auto& s : row.score.scales) {
       incoming.push_back(&s);
     }
     std::vector<bool> seen(incoming.size(), false);
@@ -433,7 +455,7 @@ struct WriterState {
       const std::string band(find_scales.text(2));
       bool found = false;
       for (std::size_t i = 0; i < incoming.size(); ++i) {
-        if (incoming[i]->scale == scale) {
+        if (incoming[i]->id == scale) {
           found = true;
           seen[i] = true;
           if (!same_value(value, incoming[i]->value) || band != incoming[i]->band) {
@@ -449,8 +471,7 @@ struct WriterState {
     find_scales.reset();
     for (std::size_t i = 0; i < incoming.size(); ++i) {
       if (!seen[i]) {
-        diffs.push_back(
-            fmt::format("{} absent -> {}", incoming[i]->scale, show(incoming[i]->value)));
+        diffs.push_back(fmt::format("{} absent -> {}", incoming[i]->id, show(incoming[i]->value)));
       }
     }
     std::string out;
@@ -470,11 +491,11 @@ struct WriterState {
                        0);
     }
     insert_admin.bind(1, row.client_id)
-        .bind(2, row.instrument_id)
-        .bind(3, row.instrument_version)
+        .bind(2, row.score.instrument)
+        .bind(3, row.score.version)
         .bind(4, row.administered_at)
-        .bind(5, row.status)
-        .bind(6, static_cast<std::int64_t>(row.answered))
+        .bind(5, row.score.status)
+        .bind(6, static_cast<std::int64_t>(row.score.answered))
         .bind(7, source)
         .bind(8, now)
         .run();
@@ -483,7 +504,7 @@ struct WriterState {
       ++result.added;
       return;
     }
-    find_admin.bind(1, row.client_id).bind(2, row.instrument_id).bind(3, row.administered_at);
+    find_admin.bind(1, row.client_id).bind(2, row.score.instrument).bind(3, row.administered_at);
     if (!find_admin.step()) {
       find_admin.reset();
       throw StoreError("store: an insert was ignored but no matching row exists", 0);
@@ -496,7 +517,7 @@ struct WriterState {
       ++result.unchanged;
       return;
     }
-    result.conflicts.push_back({row.client_id, row.instrument_id, row.administered_at, diff});
+    result.conflicts.push_back({row.client_id, row.score.instrument, row.administered_at, diff});
     switch (policy) {
       case ConflictPolicy::Fail:
         break;
@@ -504,9 +525,9 @@ struct WriterState {
         ++result.kept;
         break;
       case ConflictPolicy::Replace:
-        update_admin.bind(1, row.instrument_version)
-            .bind(2, row.status)
-            .bind(3, static_cast<std::int64_t>(row.answered))
+        update_admin.bind(1, row.score.version)
+            .bind(2, row.score.status)
+            .bind(3, static_cast<std::int64_t>(row.score.answered))
             .bind(4, source)
             .bind(5, now)
             .bind(6, id)
@@ -514,6 +535,7 @@ struct WriterState {
         delete_answers.bind(1, id).run();
         delete_scales.bind(1, id).run();
         delete_flags.bind(1, id).run();
+        delete_missing.bind(1, id).run();
         children(id, row);
         ++result.replaced;
         break;
@@ -584,20 +606,25 @@ void SqliteStore::for_each(const StoreFilter& filter,
   Stmt scales(db,
               "SELECT scale_id, value, raw, band, status FROM scale_score WHERE "
               "administration_id = ?");
-  Stmt flags(db, "SELECT flag_id FROM flag WHERE administration_id = ? ORDER BY flag_id");
+  Stmt flags(db, "SELECT flag_id, state FROM flag WHERE administration_id = ? ORDER BY flag_id");
+  Stmt missing(db,
+               "SELECT item_id, reason FROM missing_answer WHERE administration_id = ? ORDER BY "
+               "item_id");
   Administration a;
   while (st.step()) {
     a.id = st.int64(0);
     a.client_id = st.text(1);
-    a.instrument_id = st.text(2);
-    a.instrument_version = st.text(3);
+    a.score.instrument = st.text(2);
+    a.score.version = st.text(3);
     a.administered_at = st.text(4);
-    a.status = st.text(5);
-    a.answered = static_cast<int>(st.int64(6));
+    a.score.status = st.text(5);
+    a.score.answered = static_cast<int>(st.int64(6));
     a.source = st.text(7);
     a.answers.clear();
-    a.scales.clear();
-    a.flags.clear();
+    a.score.scales.clear();
+    a.score.flags.clear();
+    a.score.unchecked_flags.clear();
+    a.score.missing.clear();
     answers.bind(1, a.id);
     while (answers.step()) {
       a.answers.emplace_back(answers.text(0), answers.text(1));
@@ -605,15 +632,21 @@ void SqliteStore::for_each(const StoreFilter& filter,
     answers.reset();
     scales.bind(1, a.id);
     while (scales.step()) {
-      a.scales.push_back({std::string(scales.text(0)), scales.real(1), scales.real(2),
-                          std::string(scales.text(3)), std::string(scales.text(4))});
+      a.score.scales.push_back({std::string(scales.text(0)), scales.real(1), scales.real(2),
+                                std::string(scales.text(4)), std::string(scales.text(3))});
     }
     scales.reset();
     flags.bind(1, a.id);
     while (flags.step()) {
-      a.flags.emplace_back(flags.text(0));
+      (flags.text(1) == "not_checked" ? a.score.unchecked_flags : a.score.flags)
+          .emplace_back(flags.text(0));
     }
     flags.reset();
+    missing.bind(1, a.id);
+    while (missing.step()) {
+      a.score.missing.emplace_back(missing.text(0), missing.text(1));
+    }
+    missing.reset();
     visit(a);
   }
 }

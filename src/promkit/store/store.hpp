@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "promkit/core/score_record.hpp"
 #include "promkit/util/error.hpp"
 
 namespace promkit {
@@ -31,26 +32,15 @@ class StoreError : public Error {
   int code_;
 };
 
-struct StoredScale {
-  std::string scale;            // scale id
-  std::optional<double> value;  // none: not computable
-  std::optional<double> raw;
-  std::string band;  // band id of the primary interpretation, or empty
-  std::string status;
-};
-
+// One administration of one instrument as the store keeps it: who, when, where it came from,
+// the answers as given, and its score record (core/score_record.hpp).
 struct Administration {
   std::int64_t id = 0;  // row id in the store (0 for one not stored yet)
   std::string client_id;
-  std::string instrument_id;
-  std::string instrument_version;
   std::string administered_at;  // ISO 8601: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]
-  std::string status;           // complete | prorated | incomplete | invalid
-  int answered = 0;
-  std::string source;                                        // the file (or "score") it came from
+  std::string source;           // the file (or "administer ID") it came from
   std::vector<std::pair<std::string, std::string>> answers;  // item id -> answer as given
-  std::vector<StoredScale> scales;
-  std::vector<std::string> flags;  // ids of the flags raised
+  ScoreRecord score;
 };
 
 // What happens to a row whose client, instrument and date are already stored with different
@@ -126,7 +116,7 @@ class StoreWriter {
 class Store {
  public:
   // The latest schema version this build knows (one schema for every backend).
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   Store() = default;
   virtual ~Store() = default;

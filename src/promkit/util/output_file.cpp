@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "promkit/util/error.hpp"
+#include "promkit/util/fs.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -240,13 +241,7 @@ void OutputFile::commit() {
     if (::rename(tmp_.c_str(), target_.path.c_str()) != 0) {
       error = errno;
     } else {
-      // The rename itself reaches the disk with the directory.
-      const fs::path parent = fs::path(target_.path).parent_path();
-      const int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY);
-      if (dir >= 0) {
-        ::fsync(dir);
-        ::close(dir);
-      }
+      sync_dir(parent_dir(target_.path));  // the rename itself reaches the disk
       tmp_.clear();
     }
   }

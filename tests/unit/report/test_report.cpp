@@ -38,11 +38,11 @@ promkit::Administration row(const std::string& client, const std::string& ins,
                             const std::string& band = "") {
   promkit::Administration a;
   a.client_id = client;
-  a.instrument_id = ins;
-  a.instrument_version = "1.0.0";
+  a.score.instrument = ins;
+  a.score.version = "1.0.0";
   a.administered_at = date;
-  a.status = total ? "complete" : "incomplete";
-  a.scales = {{"total", total, total, band, a.status}};
+  a.score.status = total ? "complete" : "incomplete";
+  a.score.scales = {{"total", total, total, a.score.status, band}};
   return a;
 }
 

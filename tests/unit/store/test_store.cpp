@@ -21,14 +21,13 @@ promkit::Administration admin(const std::string& client, const std::string& date
                               const std::string& instrument = "phq9") {
   promkit::Administration a;
   a.client_id = client;
-  a.instrument_id = instrument;
-  a.instrument_version = "1.0.0";
+  a.score.instrument = instrument;
+  a.score.version = "1.0.0";
   a.administered_at = date;
-  a.status = "complete";
-  a.answered = 9;
+  a.score.status = "complete";
+  a.score.answered = 9;
   a.answers = {{instrument + "_1", "2"}, {instrument + "_2", "1"}};
-  a.scales = {{"total", total, total, total >= 10 ? "moderate" : "mild", "complete"}};
-  a.flags = {};
+  a.score.scales = {{"total", total, total, "complete", total >= 10 ? "moderate" : "mild"}};
   return a;
 }
 
@@ -83,7 +82,7 @@ TEST_SUITE("store") {
     }
     {
       const promkit::SqliteStore v2(path);
-      CHECK(v2.schema_version() == 2);
+      CHECK(v2.schema_version() == promkit::Store::kSchemaVersion);
     }
     promkit::SqliteStore again(path);
     const std::vector<promkit::Administration> rows{admin("c1", "2024-01-01", 12)};
@@ -185,8 +184,10 @@ TEST_SUITE("store") {
     TempDir d;
     promkit::SqliteStore s(d.file("f.db"));
     auto a = admin("<b>c1</b>", "2024-01-01T09:30", 12);
-    a.flags = {"suicide_risk"};
-    a.scales.push_back({"extra", std::nullopt, std::nullopt, "", "incomplete"});
+    a.score.flags = {"suicide_risk"};
+    a.score.unchecked_flags = {"other_flag"};
+    a.score.missing = {{"phq9_3", "refused"}};
+    a.score.scales.push_back({"extra", std::nullopt, std::nullopt, "incomplete", ""});
     const std::vector<promkit::Administration> rows{a};
     REQUIRE(s.import(rows, promkit::ConflictPolicy::Fail, "src.csv").added == 1);
     std::vector<promkit::Administration> got;
@@ -195,9 +196,16 @@ TEST_SUITE("store") {
     CHECK(got[0].client_id == "<b>c1</b>");
     CHECK(got[0].administered_at == "2024-01-01T09:30");
     CHECK(got[0].source == "src.csv");
-    CHECK(got[0].flags == std::vector<std::string>{"suicide_risk"});
+    CHECK(got[0].score.flags == std::vector<std::string>{"suicide_risk"});
+    CHECK(got[0].score.unchecked_flags == std::vector<std::string>{"other_flag"});
+    CHECK(got[0].score.missing ==
+          std::vector<std::pair<std::string, std::string>>{{"phq9_3", "refused"}});
     CHECK(got[0].answers.size() == 2);
-    REQUIRE(got[0].scales.size() == 2);
+    REQUIRE(got[0].score.scales.size() == 2);
+    CHECK(got[0].score.scales[0].id == "extra");
+    CHECK(got[0].score.scales[0].status == "incomplete");
+    CHECK_FALSE(got[0].score.scales[0].value.has_value());
+    CHECK(got[0].score.scales[1].band == "moderate");
   }
 
   TEST_CASE("store filters select clients instruments and inclusive dates") {
