@@ -8,6 +8,8 @@
 #include <fmt/ranges.h>
 
 #include "promkit/core/answers.hpp"
+#include "promkit/core/score_record.hpp"
+#include "promkit/render/json_text.hpp"
 
 namespace promkit {
 namespace {
@@ -419,10 +421,10 @@ void print_instrument(std::ostream& os, const Instrument& ins, const TextStyle& 
 Json score_to_json(const Instrument& ins, const Score& sc,
                    const std::vector<std::pair<std::string, std::string>>& context,
                    const std::vector<std::string>* item_errors) {
-  Json j;
-  j["instrument"] = {{"id", ins.id}, {"version", ins.version}, {"name", ins.name}};
-  j["status"] = std::string(to_string(sc.status));
-  j["answered"] = sc.answered;
+  // The record first, exactly as every other output writes it (json_text.hpp), then what only
+  // this view adds: names, labels, per-scale detail, rules, flag messages, items, problems.
+  Json j = Json::parse(score_record_json(make_score_record(ins, sc)));
+  j["name"] = ins.name;
   Json ctx = Json::object();
   for (const auto& [k, v] : context) {
     ctx[k] = v;
@@ -462,14 +464,11 @@ Json score_to_json(const Instrument& ins, const Score& sc,
     }
     items.push_back(ji);
   }
-  Json scales = Json::array();
   for (std::size_t s = 0; s < ins.scales.size(); ++s) {
     const Scale& scale = ins.scales[s];
     const ScaleResult& r = sc.scales[s];
-    Json js{{"id", scale.id}, {"name", scale.name}};
-    js["value"] = json_number(r.value);
-    js["raw"] = json_number(r.raw);
-    js["status"] = std::string(to_string(r.status));
+    Json& js = j["scales"][scale.id];
+    js["name"] = scale.name;
     if (scale.method == ScaleMethod::Sum || scale.method == ScaleMethod::Mean ||
         scale.method == ScaleMethod::Count) {
       js["answered"] = r.answered;
@@ -506,16 +505,13 @@ Json score_to_json(const Instrument& ins, const Score& sc,
       interps.push_back(ji);
     }
     const Band* pb = primary_band(scale, r);
-    js["band"] = pb != nullptr ? Json(pb->id) : Json(nullptr);
     js["band_label"] = pb != nullptr ? Json(pb->label) : Json(nullptr);
     js["interpretations"] = interps;
     if (scale.caseness) {
       const auto c = in_caseness(scale, r.value);
       js["caseness"] = c ? Json(*c) : Json(nullptr);
     }
-    scales.push_back(js);
   }
-  j["scales"] = scales;
   Json rules = Json::array();
   for (std::size_t r = 0; r < ins.rules.size(); ++r) {
     const double v = sc.rules[r];
@@ -524,25 +520,22 @@ Json score_to_json(const Instrument& ins, const Score& sc,
                      {"result", std::isnan(v) ? Json(nullptr) : Json(v != 0)}});
   }
   j["rules"] = rules;
-  Json flags = Json::array();
+  // Every flag raised or not checked, with its level and message (the record lists their ids).
+  Json flag_details = Json::array();
   for (std::size_t f = 0; f < ins.flags.size(); ++f) {
-    if (sc.flags[f] == kFlagRaised) {
-      flags.push_back({{"id", ins.flags[f].id},
-                       {"level", std::string(to_string(ins.flags[f].level))},
-                       {"message", ins.flags[f].message}});
+    if (sc.flags[f] != kFlagRaised && sc.flags[f] != kFlagUnknown) {
+      continue;
     }
-  }
-  j["flags"] = flags;
-  Json unchecked = Json::array();
-  for (std::size_t f = 0; f < ins.flags.size(); ++f) {
+    Json jf{{"id", ins.flags[f].id},
+            {"state", sc.flags[f] == kFlagRaised ? "raised" : "not_checked"},
+            {"level", std::string(to_string(ins.flags[f].level))}};
     if (sc.flags[f] == kFlagUnknown) {
-      unchecked.push_back({{"id", ins.flags[f].id},
-                           {"level", std::string(to_string(ins.flags[f].level))},
-                           {"unanswered", unanswered_inputs(ins, sc, ins.flags[f])},
-                           {"message", ins.flags[f].message}});
+      jf["unanswered"] = unanswered_inputs(ins, sc, ins.flags[f]);
     }
+    jf["message"] = ins.flags[f].message;
+    flag_details.push_back(jf);
   }
-  j["unchecked_flags"] = unchecked;
+  j["flag_details"] = flag_details;
   j["items"] = items;
   j["problems"] = problems;
   j["notes"] = notes;
