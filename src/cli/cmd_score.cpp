@@ -65,7 +65,7 @@ int score_one(const ScoreOptions& opt, Io& io, Registry& registry) {
   const Score sc = score(*ins, list.answers, ctx);
   const std::string format = opt.format.empty() ? "text" : opt.format;
   if (format == "json") {
-    fmt::print(io.out, "{}\n", score_to_json(*ins, sc, context, &list.errors).dump(2));
+    fmt::print(io.out, "{}\n", score_json(*ins, sc, context, &list.errors, 2));
   } else if (format == "text") {
     print_score(io.out, *ins, sc, io.style(), &list.errors);
   } else {

@@ -17,7 +17,7 @@ int run_show(const ShowOptions& opt, Io& io, const Globals& globals) {
   Registry registry = globals.registry(io);
   const auto ins = registry.get(opt.id);
   if (opt.format == "json") {
-    fmt::print(io.out, "{}\n", instrument_to_json(*ins).dump(2));
+    fmt::print(io.out, "{}\n", instrument_json(*ins, 2));
   } else {
     print_instrument(io.out, *ins, io.style());
   }

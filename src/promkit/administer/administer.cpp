@@ -969,7 +969,7 @@ nlohmann::ordered_json administration_to_json(
         own.emplace_back(key, v);
       }
     }
-    results.push_back(score_to_json(ins, sc, own));
+    results.push_back(Json::parse(score_json(ins, sc, own)));
   }
   j["flags"] = flags;
   Json shown = Json::array();

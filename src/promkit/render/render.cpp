@@ -138,7 +138,9 @@ Json json_number(double v) {
 
 // ---- instrument ---------------------------------------------------------------------------------
 
-Json instrument_to_json(const Instrument& ins) {
+namespace {
+
+Json instrument_document(const Instrument& ins) {
   Json j;
   j["id"] = ins.id;
   j["name"] = ins.name;
@@ -284,6 +286,8 @@ Json instrument_to_json(const Instrument& ins) {
   return j;
 }
 
+}  // namespace
+
 void print_instrument(std::ostream& os, const Instrument& ins, const TextStyle& st) {
   fmt::print(os, "{}: {}\n", paint(st, "1", ins.short_name), ins.name);
   fmt::print(os, "  id {} | definition {} | language {}{}\n", ins.id, ins.version, ins.language,
@@ -418,9 +422,11 @@ void print_instrument(std::ostream& os, const Instrument& ins, const TextStyle& 
 
 // ---- score --------------------------------------------------------------------------------------
 
-Json score_to_json(const Instrument& ins, const Score& sc,
-                   const std::vector<std::pair<std::string, std::string>>& context,
-                   const std::vector<std::string>* item_errors) {
+namespace {
+
+Json score_document(const Instrument& ins, const Score& sc,
+                    const std::vector<std::pair<std::string, std::string>>& context,
+                    const std::vector<std::string>* item_errors) {
   // The record first, exactly as every other output writes it (json_text.hpp), then what only
   // this view adds: names, labels, per-scale detail, rules, flag messages, items, problems.
   Json j = Json::parse(score_record_json(make_score_record(ins, sc)));
@@ -542,6 +548,8 @@ Json score_to_json(const Instrument& ins, const Score& sc,
   return j;
 }
 
+}  // namespace
+
 void print_score(std::ostream& os, const Instrument& ins, const Score& sc, const TextStyle& st,
                  const std::vector<std::string>* item_errors) {
   int skipped = 0;
@@ -643,6 +651,20 @@ void print_score(std::ostream& os, const Instrument& ins, const Score& sc, const
                                : (v != 0 ? "yes" : "no"));
     }
   }
+}
+
+}  // namespace promkit
+
+namespace promkit {
+
+std::string instrument_json(const Instrument& instrument, int indent) {
+  return instrument_document(instrument).dump(indent);
+}
+
+std::string score_json(const Instrument& instrument, const Score& score,
+                       const std::vector<std::pair<std::string, std::string>>& context,
+                       const std::vector<std::string>* item_errors, int indent) {
+  return score_document(instrument, score, context, item_errors).dump(indent);
 }
 
 }  // namespace promkit

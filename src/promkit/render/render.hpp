@@ -21,15 +21,18 @@ struct TextStyle {
 // A number for JSON: null when unknown, an integer when whole, else a double.
 [[nodiscard]] nlohmann::ordered_json json_number(double v);
 
-[[nodiscard]] nlohmann::ordered_json instrument_to_json(const Instrument& instrument);
+// JSON text of a definition (show --format json); `indent` < 0: one line.
+[[nodiscard]] std::string instrument_json(const Instrument& instrument, int indent = -1);
 void print_instrument(std::ostream& os, const Instrument& instrument, const TextStyle& style);
 
 // `context` as given ("sex=female"), for the record; `item_errors` (optional, one per item) says
 // why an invalid answer's text was not accepted.
-[[nodiscard]] nlohmann::ordered_json score_to_json(
+// JSON text of a score: the score record (docs/score.schema.json), then the detail only this
+// view has. `indent` < 0: one line.
+[[nodiscard]] std::string score_json(
     const Instrument& instrument, const Score& score,
     const std::vector<std::pair<std::string, std::string>>& context,
-    const std::vector<std::string>* item_errors = nullptr);
+    const std::vector<std::string>* item_errors = nullptr, int indent = -1);
 void print_score(std::ostream& os, const Instrument& instrument, const Score& score,
                  const TextStyle& style, const std::vector<std::string>* item_errors = nullptr);
 

@@ -183,7 +183,7 @@ TEST_SUITE("score_schema") {
         const Json record = Json::parse(promkit::score_record_json(rec));
         INFO(ins.id, " answered: ", answer_all);
         CHECK(problems(record, "record") == std::vector<std::string>{});
-        const Json detail = promkit::score_to_json(ins, sc, {});
+        const Json detail = Json::parse(promkit::score_json(ins, sc, {}));
         CHECK(problems(detail, "record") == std::vector<std::string>{});
         // The detailed view starts with the record, member for member.
         for (auto it = record.begin(); it != record.end(); ++it) {
