@@ -8,10 +8,13 @@
 #include <fmt/ostream.h>
 
 #include "promkit/csv/csv_io.hpp"
+#include "promkit/report/internal/format.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace promkit {
+
+using namespace report_detail;
 
 // --- the builder --------------------------------------------------------------------------------
 
@@ -217,84 +220,6 @@ std::string html_escape(std::string_view s) {
 
 namespace {
 
-std::string num(double v) {
-  return std::fabs(v - std::round(v)) < 1e-9 ? fmt::format("{:.0f}", v) : fmt::format("{:.1f}", v);
-}
-
-std::string num(const std::optional<double>& v) {
-  return v ? num(*v) : std::string("-");
-}
-
-std::string signed_num(double v) {
-  const std::string s = num(v);
-  return v > 0 ? "+" + s : s;
-}
-
-std::string pct(std::uint64_t n, std::uint64_t d) {
-  return d == 0 ? std::string("-")
-                : fmt::format("{:.1f}%", 100.0 * static_cast<double>(n) / static_cast<double>(d));
-}
-
-std::string threshold_text(const Threshold& t) {
-  if (t.min) {
-    return fmt::format(">= {}", num(*t.min));
-  }
-  if (t.max) {
-    return fmt::format("<= {}", num(*t.max));
-  }
-  return "-";
-}
-
-std::string direction_text(Direction d) {
-  return d == Direction::HigherIsWorse ? "higher is worse" : "higher is better";
-}
-
-std::string rc_text(const OutcomeParams& p) {
-  if (!p.reliable_change) {
-    return "not defined";
-  }
-  return fmt::format("{} points ({})", num(*p.reliable_change),
-                     p.reliable_change_derived ? "Jacobson-Truax, from reliability and SD"
-                                               : "published threshold");
-}
-
-std::string ci_text(const MeanCi& m) {
-  if (m.n == 0) {
-    return "-";
-  }
-  if (!m.lo) {
-    return fmt::format("{} (n = {})", signed_num(m.mean), m.n);
-  }
-  return fmt::format("{} (95% CI {} to {}, n = {})", signed_num(m.mean), signed_num(*m.lo),
-                     signed_num(*m.hi), m.n);
-}
-
-std::string band_label(const OutcomeParams& p, std::string_view id) {
-  for (const auto& b : p.bands) {
-    if (b.id == id) {
-      return b.label;
-    }
-  }
-  return id.empty() ? std::string("-") : std::string(id);
-}
-
-std::string filters_text(const ReportOptions& o) {
-  std::vector<std::string> parts;
-  if (!o.filter.clients.empty()) {
-    parts.push_back(fmt::format("clients {}", fmt::join(o.filter.clients, ", ")));
-  }
-  if (!o.filter.instruments.empty()) {
-    parts.push_back(fmt::format("instruments {}", fmt::join(o.filter.instruments, ", ")));
-  }
-  if (!o.filter.from.empty()) {
-    parts.push_back(fmt::format("from {}", o.filter.from));
-  }
-  if (!o.filter.to.empty()) {
-    parts.push_back(fmt::format("to {}", o.filter.to));
-  }
-  return parts.empty() ? std::string("none") : fmt::format("{}", fmt::join(parts, "; "));
-}
-
 // Bars ▁..█ for the monthly means, scaled to the scale's range.
 std::string sparkline(const CohortSummary& c) {
   static constexpr std::string_view kBars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
@@ -327,50 +252,6 @@ std::string safe_text(std::string_view s) {
   return out;
 }
 
-std::string rc_word(RcOutcome r) {
-  switch (r) {
-    case RcOutcome::Improved:
-      return "improved";
-    case RcOutcome::NoReliableChange:
-      return "no reliable change";
-    case RcOutcome::Deteriorated:
-      return "deteriorated";
-    case RcOutcome::NotAssessed:
-      break;
-  }
-  return "-";
-}
-
-std::string case_word(CaseTransition c) {
-  switch (c) {
-    case CaseTransition::CaseToNonCase:
-      return "case -> non-case";
-    case CaseTransition::RemainedCase:
-      return "remained case";
-    case CaseTransition::NonCaseToCase:
-      return "non-case -> case";
-    case CaseTransition::RemainedNonCase:
-      return "remained non-case";
-    case CaseTransition::NotAssessed:
-      break;
-  }
-  return "-";
-}
-
-const PairedDefinition::Outcome* paired_outcome(const PairedDefinition& d, std::string_view id) {
-  for (const auto& o : d.outcomes) {
-    if (o.id == id) {
-      return &o;
-    }
-  }
-  return nullptr;
-}
-
-std::string unconfirmed_mark(const PairedDefinition& d, std::string_view id) {
-  const auto* o = paired_outcome(d, id);
-  return o != nullptr && !o->confirmed ? " (UNCONFIRMED definition)" : "";
-}
-
 }  // namespace
 
 // --- text ---------------------------------------------------------------------------------------
@@ -384,7 +265,7 @@ void render_text(std::ostream& os, const ReportData& data, const TextStyle& styl
   }
   fmt::print(os, "Period: {} to {}   Filters: {}\n",
              data.first_date.empty() ? "-" : data.first_date,
-             data.last_date.empty() ? "-" : data.last_date, safe_text(filters_text(o)));
+             data.last_date.empty() ? "-" : data.last_date, safe_text(filters_text(o.filter)));
   fmt::print(os, "Clients: {}   Administrations: {}\n", data.clients, data.administrations);
   for (const auto& n : data.notes) {
     fmt::print(os, "Note: {}\n", safe_text(n));
@@ -399,43 +280,45 @@ void render_text(std::ostream& os, const ReportData& data, const TextStyle& styl
     fmt::print(os, "  Clients                  {:>7}   2+ scored {}   1 scored {}   none {}\n",
                s.clients, s.eligible, s.single, s.unscored);
     fmt::print(os, "  Completeness             {:>7} of {} administrations scored ({})\n", s.scored,
-               s.administrations, pct(s.scored, s.administrations));
-    fmt::print(os, "  Mean change              {}\n", ci_text(s.change));
+               s.administrations, pct(s.scored, s.administrations, kPlain));
+    fmt::print(os, "  Mean change              {}\n", ci_text(s.change, kPlain));
     fmt::print(os, "  Reliable change          {}\n", rc_text(p));
     if (p.reliable_change) {
       fmt::print(os, "    {:<22} {:>7}  {:>6}\n", c.good("improved"), s.improved,
-                 pct(s.improved, s.eligible));
+                 pct(s.improved, s.eligible, kPlain));
       fmt::print(os, "    {:<22} {:>7}  {:>6}\n", "no reliable change", s.no_change,
-                 pct(s.no_change, s.eligible));
+                 pct(s.no_change, s.eligible, kPlain));
       fmt::print(os, "    {:<22} {:>7}  {:>6}\n", c.bad("deteriorated"), s.deteriorated,
-                 pct(s.deteriorated, s.eligible));
+                 pct(s.deteriorated, s.eligible, kPlain));
     }
     if (p.caseness) {
-      fmt::print(os, "  Caseness                 {}\n", threshold_text(*p.caseness));
+      fmt::print(os, "  Caseness                 {}\n", threshold_text(*p.caseness, kPlain));
       fmt::print(os, "    {:<22} {:>7}  {:>6}  (clinically significant improvement)\n",
-                 "case -> non-case", s.case_to_noncase, pct(s.case_to_noncase, s.eligible));
+                 "case -> non-case", s.case_to_noncase, pct(s.case_to_noncase, s.eligible, kPlain));
       fmt::print(os, "    {:<22} {:>7}  {:>6}\n", "remained case", s.remained_case,
-                 pct(s.remained_case, s.eligible));
+                 pct(s.remained_case, s.eligible, kPlain));
       fmt::print(os, "    {:<22} {:>7}  {:>6}\n", "non-case -> case", s.noncase_to_case,
-                 pct(s.noncase_to_case, s.eligible));
+                 pct(s.noncase_to_case, s.eligible, kPlain));
       fmt::print(os, "    {:<22} {:>7}  {:>6}\n", "remained non-case", s.remained_noncase,
-                 pct(s.remained_noncase, s.eligible));
+                 pct(s.remained_noncase, s.eligible, kPlain));
     } else {
       fmt::print(os, "  Caseness                 not defined\n");
     }
     if (p.caseness && p.reliable_change) {
       fmt::print(os, "  Recovered (reliable improvement and case -> non-case) {} ({} of cases)\n",
-                 s.recovered, pct(s.recovered, s.case_to_noncase + s.remained_case));
+                 s.recovered, pct(s.recovered, s.case_to_noncase + s.remained_case, kPlain));
     }
     if (p.response) {
       fmt::print(os, "  Response (>= {:.0f}% reduction)   {} of {} ({})\n", *p.response * 100,
-                 s.response_yes, s.response_assessed, pct(s.response_yes, s.response_assessed));
+                 s.response_yes, s.response_assessed,
+                 pct(s.response_yes, s.response_assessed, kPlain));
     } else {
       fmt::print(os, "  Response                 not defined\n");
     }
     if (p.remission) {
-      fmt::print(os, "  Remission ({})         {} of {} ({})\n", threshold_text(*p.remission),
-                 s.remission_yes, s.remission_assessed, pct(s.remission_yes, s.remission_assessed));
+      fmt::print(os, "  Remission ({})         {} of {} ({})\n",
+                 threshold_text(*p.remission, kPlain), s.remission_yes, s.remission_assessed,
+                 pct(s.remission_yes, s.remission_assessed, kPlain));
     } else {
       fmt::print(os, "  Remission                not defined\n");
     }
@@ -466,13 +349,13 @@ void render_text(std::ostream& os, const ReportData& data, const TextStyle& styl
         std::string rc = rc_word(co.reliable_change);
         const std::string rc_cell = fmt::format("{:<19}", rc);
         fmt::print(os, "    {:<16} {:>3} {:>8} {:>8} {:>7}  {} {}\n", safe_text(co.client_id),
-                   co.administrations, num(co.baseline ? co.baseline->value : std::nullopt),
-                   num(co.latest ? co.latest->value : std::nullopt),
+                   co.administrations, num(co.baseline ? co.baseline->value : std::nullopt, kPlain),
+                   num(co.latest ? co.latest->value : std::nullopt, kPlain),
                    co.change ? signed_num(*co.change) : "-",
                    co.reliable_change == RcOutcome::Improved       ? c.good(rc_cell)
                    : co.reliable_change == RcOutcome::Deteriorated ? c.bad(rc_cell)
                                                                    : rc_cell,
-                   case_word(co.caseness));
+                   case_word(co.caseness, kPlain));
       }
     }
   }
@@ -483,24 +366,25 @@ void render_text(std::ostream& os, const ReportData& data, const TextStyle& styl
     fmt::print(os, "  Clients with both        {:>7}   with {}+ paired administrations {}\n",
                s.clients, std::max(2, d.min_paired), s.eligible);
     fmt::print(os, "  At caseness at start     {:>7}  {:>6} of eligible\n", s.case_at_start,
-               pct(s.case_at_start, s.eligible));
+               pct(s.case_at_start, s.eligible, kPlain));
     fmt::print(os, "  Recovery                 {:>7}  {:>6} of cases at start{}\n", s.recovered,
-               pct(s.recovered, s.case_at_start), unconfirmed_mark(d, "recovery"));
+               pct(s.recovered, s.case_at_start, kPlain), unconfirmed_mark(d, "recovery"));
     fmt::print(os, "  Reliable improvement     {:>7}  {:>6} of eligible{}\n",
-               s.reliable_improvement, pct(s.reliable_improvement, s.eligible),
+               s.reliable_improvement, pct(s.reliable_improvement, s.eligible, kPlain),
                unconfirmed_mark(d, "reliable_improvement"));
     fmt::print(os, "  Reliable recovery        {:>7}  {:>6} of cases at start{}\n",
-               s.reliable_recovery, pct(s.reliable_recovery, s.case_at_start),
+               s.reliable_recovery, pct(s.reliable_recovery, s.case_at_start, kPlain),
                unconfirmed_mark(d, "reliable_recovery"));
     fmt::print(os, "  Reliable deterioration   {:>7}  {:>6} of eligible{}\n",
-               s.reliable_deterioration, pct(s.reliable_deterioration, s.eligible),
+               s.reliable_deterioration, pct(s.reliable_deterioration, s.eligible, kPlain),
                unconfirmed_mark(d, "reliable_deterioration"));
     fmt::print(os,
                "  Thresholds from the definitions: {} caseness {}, reliable change {}; {} "
                "caseness {}, reliable change {}\n",
-               ps.params.first.instrument_id, threshold_text(*ps.params.first.caseness),
+               ps.params.first.instrument_id, threshold_text(*ps.params.first.caseness, kPlain),
                num(*ps.params.first.reliable_change), ps.params.second.instrument_id,
-               threshold_text(*ps.params.second.caseness), num(*ps.params.second.reliable_change));
+               threshold_text(*ps.params.second.caseness, kPlain),
+               num(*ps.params.second.reliable_change));
   }
 }
 
@@ -552,8 +436,8 @@ void render_markdown(std::ostream& os, const ReportData& data) {
   fmt::print(os, "# {}\n\n", md(o.title));
   fmt::print(os, "- Period: {} to {}\n- Filters: {}\n- Clients: {}; administrations: {}\n",
              data.first_date.empty() ? "-" : data.first_date,
-             data.last_date.empty() ? "-" : data.last_date, md(filters_text(o)), data.clients,
-             data.administrations);
+             data.last_date.empty() ? "-" : data.last_date, md(filters_text(o.filter)),
+             data.clients, data.administrations);
   for (const auto& n : data.notes) {
     fmt::print(os, "- Note: {}\n", md(n));
   }
@@ -564,49 +448,50 @@ void render_markdown(std::ostream& os, const ReportData& data) {
                md(p.instrument_version), md(p.scale_name));
     fmt::print(os, "Direction: {}. Reliable change: {}. Caseness: {}.\n\n",
                direction_text(p.direction), rc_text(p),
-               p.caseness ? threshold_text(*p.caseness) : "not defined");
+               p.caseness ? threshold_text(*p.caseness, kPlain) : "not defined");
     fmt::print(os, "| measure | n | % |\n|---|---:|---:|\n");
     fmt::print(os, "| clients | {} | |\n| with 2+ scored administrations | {} | {} |\n", s.clients,
-               s.eligible, pct(s.eligible, s.clients));
+               s.eligible, pct(s.eligible, s.clients, kPlain));
     fmt::print(os, "| with 1 scored administration | {} | {} |\n", s.single,
-               pct(s.single, s.clients));
+               pct(s.single, s.clients, kPlain));
     fmt::print(os, "| administrations scored (completeness) | {} of {} | {} |\n", s.scored,
-               s.administrations, pct(s.scored, s.administrations));
+               s.administrations, pct(s.scored, s.administrations, kPlain));
     if (p.reliable_change) {
-      fmt::print(os, "| reliably improved | {} | {} |\n", s.improved, pct(s.improved, s.eligible));
+      fmt::print(os, "| reliably improved | {} | {} |\n", s.improved,
+                 pct(s.improved, s.eligible, kPlain));
       fmt::print(os, "| no reliable change | {} | {} |\n", s.no_change,
-                 pct(s.no_change, s.eligible));
+                 pct(s.no_change, s.eligible, kPlain));
       fmt::print(os, "| reliably deteriorated | {} | {} |\n", s.deteriorated,
-                 pct(s.deteriorated, s.eligible));
+                 pct(s.deteriorated, s.eligible, kPlain));
     }
     if (p.caseness) {
       fmt::print(os, "| case -> non-case (clinically significant) | {} | {} |\n", s.case_to_noncase,
-                 pct(s.case_to_noncase, s.eligible));
+                 pct(s.case_to_noncase, s.eligible, kPlain));
       fmt::print(os, "| remained case | {} | {} |\n", s.remained_case,
-                 pct(s.remained_case, s.eligible));
+                 pct(s.remained_case, s.eligible, kPlain));
       fmt::print(os, "| non-case -> case | {} | {} |\n", s.noncase_to_case,
-                 pct(s.noncase_to_case, s.eligible));
+                 pct(s.noncase_to_case, s.eligible, kPlain));
       fmt::print(os, "| remained non-case | {} | {} |\n", s.remained_noncase,
-                 pct(s.remained_noncase, s.eligible));
+                 pct(s.remained_noncase, s.eligible, kPlain));
     }
     if (p.caseness && p.reliable_change) {
       fmt::print(os, "| recovered (reliable improvement and case -> non-case) | {} | {} |\n",
-                 s.recovered, pct(s.recovered, s.case_to_noncase + s.remained_case));
+                 s.recovered, pct(s.recovered, s.case_to_noncase + s.remained_case, kPlain));
     }
     if (p.response) {
       fmt::print(os, "| response | {} of {} | {} |\n", s.response_yes, s.response_assessed,
-                 pct(s.response_yes, s.response_assessed));
+                 pct(s.response_yes, s.response_assessed, kPlain));
     }
     if (p.remission) {
       fmt::print(os, "| remission | {} of {} | {} |\n", s.remission_yes, s.remission_assessed,
-                 pct(s.remission_yes, s.remission_assessed));
+                 pct(s.remission_yes, s.remission_assessed, kPlain));
     }
-    fmt::print(os, "\nMean change (latest - baseline): {}\n", ci_text(s.change));
+    fmt::print(os, "\nMean change (latest - baseline): {}\n", ci_text(s.change, kPlain));
     if (!s.transitions.empty()) {
       fmt::print(os, "\n| baseline band | latest band | clients |\n|---|---|---:|\n");
       for (const auto& t : s.transitions) {
-        fmt::print(os, "| {} | {} | {} |\n", md(band_label(p, t.from)), md(band_label(p, t.to)),
-                   t.n);
+        fmt::print(os, "| {} | {} | {} |\n", md(band_label(p, t.from, "-")),
+                   md(band_label(p, t.to, "-")), t.n);
       }
     }
     if (!s.months.empty()) {
@@ -624,10 +509,10 @@ void render_markdown(std::ostream& os, const ReportData& data) {
       for (std::size_t i = 0; i < shown; ++i) {
         const ClientOutcome& co = sec.clients[i].outcome;
         fmt::print(os, "| {} | {} | {} | {} | {} | {} | {} |\n", md(co.client_id),
-                   co.administrations, num(co.baseline ? co.baseline->value : std::nullopt),
-                   num(co.latest ? co.latest->value : std::nullopt),
+                   co.administrations, num(co.baseline ? co.baseline->value : std::nullopt, kPlain),
+                   num(co.latest ? co.latest->value : std::nullopt, kPlain),
                    co.change ? signed_num(*co.change) : "-", rc_word(co.reliable_change),
-                   case_word(co.caseness));
+                   case_word(co.caseness, kPlain));
       }
     }
   }
@@ -639,17 +524,17 @@ void render_markdown(std::ostream& os, const ReportData& data) {
         os, "| clients with both measures | {} | |\n| eligible (paired start and end) | {} | |\n",
         s.clients, s.eligible);
     fmt::print(os, "| at caseness at start | {} | {} |\n", s.case_at_start,
-               pct(s.case_at_start, s.eligible));
+               pct(s.case_at_start, s.eligible, kPlain));
     fmt::print(os, "| recovery{} | {} | {} |\n", unconfirmed_mark(d, "recovery"), s.recovered,
-               pct(s.recovered, s.case_at_start));
+               pct(s.recovered, s.case_at_start, kPlain));
     fmt::print(os, "| reliable improvement{} | {} | {} |\n",
                unconfirmed_mark(d, "reliable_improvement"), s.reliable_improvement,
-               pct(s.reliable_improvement, s.eligible));
+               pct(s.reliable_improvement, s.eligible, kPlain));
     fmt::print(os, "| reliable recovery{} | {} | {} |\n", unconfirmed_mark(d, "reliable_recovery"),
-               s.reliable_recovery, pct(s.reliable_recovery, s.case_at_start));
+               s.reliable_recovery, pct(s.reliable_recovery, s.case_at_start, kPlain));
     fmt::print(os, "| reliable deterioration{} | {} | {} |\n",
                unconfirmed_mark(d, "reliable_deterioration"), s.reliable_deterioration,
-               pct(s.reliable_deterioration, s.eligible));
+               pct(s.reliable_deterioration, s.eligible, kPlain));
   }
 }
 
@@ -708,7 +593,7 @@ void render_csv(std::ostream& os, const ReportData& data, const ReportBuilder& b
     };
     c("direction", std::string(to_string(p.direction)));
     c("reliable_change_threshold", csv_num(p.reliable_change));
-    c("caseness", p.caseness ? threshold_text(*p.caseness) : "");
+    c("caseness", p.caseness ? threshold_text(*p.caseness, kPlain) : "");
     c("clients", u(s.clients));
     c("eligible", u(s.eligible));
     c("single_scored", u(s.single));

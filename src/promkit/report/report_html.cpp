@@ -9,55 +9,17 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "promkit/report/internal/format.hpp"
 #include "promkit/report/report.hpp"
 
 namespace promkit {
+
+using namespace report_detail;
+
 namespace {
 
 std::string e(std::string_view s) {
   return html_escape(s);
-}
-
-std::string num(double v) {
-  return std::fabs(v - std::round(v)) < 1e-9 ? fmt::format("{:.0f}", v) : fmt::format("{:.1f}", v);
-}
-
-std::string num(const std::optional<double>& v) {
-  return v ? num(*v) : std::string("&ndash;");
-}
-
-std::string signed_num(double v) {
-  return v > 0 ? "+" + num(v) : num(v);
-}
-
-std::string pct(std::uint64_t n, std::uint64_t d) {
-  return d == 0 ? std::string("&ndash;")
-                : fmt::format("{:.1f}%", 100.0 * static_cast<double>(n) / static_cast<double>(d));
-}
-
-double frac(std::uint64_t n, std::uint64_t d) {
-  return d == 0 ? 0.0 : static_cast<double>(n) / static_cast<double>(d);
-}
-
-std::string threshold_text(const Threshold& t) {
-  if (t.min) {
-    return fmt::format("&ge; {}", num(*t.min));
-  }
-  if (t.max) {
-    return fmt::format("&le; {}", num(*t.max));
-  }
-  return "&ndash;";
-}
-
-std::string ci_text(const MeanCi& m) {
-  if (m.n == 0) {
-    return "&ndash;";
-  }
-  if (!m.lo) {
-    return fmt::format("{} (n = {})", signed_num(m.mean), m.n);
-  }
-  return fmt::format("{} (95% CI {} to {}; n = {})", signed_num(m.mean), signed_num(*m.lo),
-                     signed_num(*m.hi), m.n);
 }
 
 // Days since 1970-01-01 for YYYY-MM-DD (H. Hinnant's days_from_civil), plus the time of day.
@@ -182,7 +144,7 @@ void legend_bands(std::ostream& os, const OutcomeParams& p) {
   }
   if (p.caseness) {
     fmt::print(os, "<span><i class=\"sw dash\"></i>caseness cut-off ({})</span>",
-               threshold_text(*p.caseness));
+               threshold_text(*p.caseness, kHtml));
   }
   os << "</div>\n";
 }
@@ -268,11 +230,11 @@ void outcome_bars(std::ostream& os,
       fmt::print(os,
                  "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.0f}\" fill=\"{}\">"
                  "<title>{}: {} ({})</title></rect>\n",
-                 x, y, w, kBar, sg.color, e(sg.label), sg.n, pct(sg.n, total));
+                 x, y, w, kBar, sg.color, e(sg.label), sg.n, pct(sg.n, total, kHtml));
       if (w > 44) {
         fmt::print(
             os, "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" class=\"on\">{}</text>\n",
-            x + w / 2, y + kBar / 2 + 4, pct(sg.n, total));
+            x + w / 2, y + kBar / 2 + 4, pct(sg.n, total, kHtml));
       }
       x += w;
     }
@@ -298,36 +260,6 @@ constexpr const char* kBad = "#c62828";
 constexpr const char* kGoodLight = "#81c784";
 constexpr const char* kBadLight = "#ef9a9a";
 
-std::string rc_word(RcOutcome r) {
-  switch (r) {
-    case RcOutcome::Improved:
-      return "reliable improvement";
-    case RcOutcome::NoReliableChange:
-      return "no reliable change";
-    case RcOutcome::Deteriorated:
-      return "reliable deterioration";
-    case RcOutcome::NotAssessed:
-      break;
-  }
-  return "not assessed";
-}
-
-std::string case_word(CaseTransition c) {
-  switch (c) {
-    case CaseTransition::CaseToNonCase:
-      return "case &rarr; non-case";
-    case CaseTransition::RemainedCase:
-      return "remained case";
-    case CaseTransition::NonCaseToCase:
-      return "non-case &rarr; case";
-    case CaseTransition::RemainedNonCase:
-      return "remained non-case";
-    case CaseTransition::NotAssessed:
-      break;
-  }
-  return "&ndash;";
-}
-
 // One client's scores over time: band shading, the caseness line, the series, and a marker at
 // the latest score for reliable improvement (green, pointing the better way) or deterioration.
 void client_chart(std::ostream& os, const OutcomeParams& p, const ClientDetail& c) {
@@ -337,13 +269,13 @@ void client_chart(std::ostream& os, const OutcomeParams& p, const ClientDetail& 
   const auto& o = c.outcome;
   fmt::print(os, "<div class=\"client\"><div class=\"ct\"><b>{}</b>", e(o.client_id));
   if (o.reliable_change != RcOutcome::NotAssessed) {
-    fmt::print(os, " &middot; {}", rc_word(o.reliable_change));
+    fmt::print(os, " &middot; {}", rc_phrase(o.reliable_change));
   } else if (o.scored < 2) {
     fmt::print(os, " &middot; {} score{}", o.scored, o.scored == 1 ? "" : "s");
   }
   if (o.change) {
-    fmt::print(os, " ({} &rarr; {}, {})", num(o.baseline->value), num(o.latest->value),
-               signed_num(*o.change));
+    fmt::print(os, " ({} &rarr; {}, {})", num(o.baseline->value, kHtml),
+               num(o.latest->value, kHtml), signed_num(*o.change));
   }
   fmt::print(os,
              "</div>\n<svg viewBox=\"0 0 {:.0f} {:.0f}\" role=\"img\" aria-label=\"Scores "
@@ -400,7 +332,7 @@ void client_chart(std::ostream& os, const OutcomeParams& p, const ClientDetail& 
                "<polygon points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\" fill=\"{}\" "
                "stroke=\"#fff\" stroke-width=\"0.8\"><title>{}</title></polygon>\n",
                x, tip, x - 6, base, x + 6, base, improved ? kGood : kBad,
-               rc_word(o.reliable_change));
+               rc_phrase(o.reliable_change));
   }
   if (any) {
     fmt::print(os, "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n", f.x, f.y + f.h + 14,
@@ -463,17 +395,17 @@ void instrument_section(std::ostream& os, const InstrumentSection& sec, const Re
                  ? fmt::format("{} points{}", num(*p.reliable_change),
                                p.reliable_change_derived ? " (Jacobson&ndash;Truax, derived)" : "")
                  : std::string("not defined"),
-             p.caseness ? threshold_text(*p.caseness) : std::string("not defined"),
+             p.caseness ? threshold_text(*p.caseness, kHtml) : std::string("not defined"),
              p.response ? fmt::format("&ge; {:.0f}% reduction", *p.response * 100)
                         : std::string("not defined"),
-             p.remission ? threshold_text(*p.remission) : std::string("not defined"));
+             p.remission ? threshold_text(*p.remission, kHtml) : std::string("not defined"));
   fmt::print(os,
              "<table><tr><th class=\"l\">Clients</th><th>2+ scored</th><th>1 scored</th>"
              "<th>none scored</th><th>Administrations scored</th><th class=\"l\">Mean change "
              "(latest &minus; baseline)</th></tr>\n<tr><td>{}</td><td>{}</td><td>{}</td><td>{}"
              "</td><td>{} of {} ({})</td><td class=\"l\">{}</td></tr></table>\n",
              s.clients, s.eligible, s.single, s.unscored, s.scored, s.administrations,
-             pct(s.scored, s.administrations), ci_text(s.change));
+             pct(s.scored, s.administrations, kHtml), ci_text(s.change, kHtml));
   os << "<div class=\"charts\">\n";
   std::vector<std::pair<std::string, std::vector<Segment>>> rows;
   if (p.reliable_change) {
@@ -497,15 +429,16 @@ void instrument_section(std::ostream& os, const InstrumentSection& sec, const Re
       fmt::print(os,
                  "<div class=\"legend\">Recovered (reliable improvement and case &rarr; "
                  "non-case): <b>{}</b> ({} of those at caseness at baseline)</div>\n",
-                 s.recovered, pct(s.recovered, s.case_to_noncase + s.remained_case));
+                 s.recovered, pct(s.recovered, s.case_to_noncase + s.remained_case, kHtml));
     }
     if (p.response) {
       fmt::print(os, "<div class=\"legend\">Response: <b>{}</b> of {} ({})</div>\n", s.response_yes,
-                 s.response_assessed, pct(s.response_yes, s.response_assessed));
+                 s.response_assessed, pct(s.response_yes, s.response_assessed, kHtml));
     }
     if (p.remission) {
       fmt::print(os, "<div class=\"legend\">Remission: <b>{}</b> of {} ({})</div>\n",
-                 s.remission_yes, s.remission_assessed, pct(s.remission_yes, s.remission_assessed));
+                 s.remission_yes, s.remission_assessed,
+                 pct(s.remission_yes, s.remission_assessed, kHtml));
     }
     os << "</div>\n";
   }
@@ -529,14 +462,7 @@ void instrument_section(std::ostream& os, const InstrumentSection& sec, const Re
         }
       }
     }
-    auto label = [&](const std::string& id) {
-      for (const auto& b : p.bands) {
-        if (b.id == id) {
-          return b.label;
-        }
-      }
-      return id.empty() ? std::string("no band") : id;
-    };
+    auto label = [&](const std::string& id) { return band_label(p, id, "no band"); };
     std::uint64_t max = 1;
     for (const auto& t : s.transitions) {
       max = std::max(max, t.n);
@@ -599,10 +525,10 @@ void instrument_section(std::ostream& os, const InstrumentSection& sec, const Re
                  "<td class=\"l{}\">{}</td><td class=\"l\">{}</td><td class=\"l\">{} &rarr; {}"
                  "</td></tr>\n",
                  e(co.client_id), co.administrations,
-                 num(co.baseline ? co.baseline->value : std::nullopt),
-                 num(co.latest ? co.latest->value : std::nullopt),
-                 co.change ? signed_num(*co.change) : "&ndash;", cls, rc_word(co.reliable_change),
-                 case_word(co.caseness), co.baseline ? e(co.baseline->band) : "&ndash;",
+                 num(co.baseline ? co.baseline->value : std::nullopt, kHtml),
+                 num(co.latest ? co.latest->value : std::nullopt, kHtml),
+                 co.change ? signed_num(*co.change) : "&ndash;", cls, rc_phrase(co.reliable_change),
+                 case_word(co.caseness, kHtml), co.baseline ? e(co.baseline->band) : "&ndash;",
                  co.latest ? e(co.latest->band) : "&ndash;");
     }
     os << "</table>\n";
@@ -622,8 +548,8 @@ void paired_section(std::ostream& os, const PairedSection& ps) {
              "{}. Start and end: the first and last dates on which both were scored (at least "
              "{}).</p>\n",
              e(a.instrument_name), e(d.first_role), e(b.instrument_name), e(d.second_role),
-             e(a.instrument_name), threshold_text(*a.caseness), num(*a.reliable_change),
-             e(b.instrument_name), threshold_text(*b.caseness), num(*b.reliable_change),
+             e(a.instrument_name), threshold_text(*a.caseness, kHtml), num(*a.reliable_change),
+             e(b.instrument_name), threshold_text(*b.caseness, kHtml), num(*b.reliable_change),
              std::max(2, d.min_paired));
   auto mark = [&](std::string_view id) -> std::string {
     for (const auto& oc : d.outcomes) {
@@ -650,12 +576,12 @@ void paired_section(std::ostream& os, const PairedSection& ps) {
              "<tr><td class=\"l\">reliable deterioration{}</td><td>{}</td><td>{}</td><td "
              "class=\"l\">eligible</td></tr></table>\n",
              s.clients, s.eligible, mark("caseness"), s.case_at_start,
-             pct(s.case_at_start, s.eligible), mark("recovery"), s.recovered,
-             pct(s.recovered, s.case_at_start), mark("reliable_improvement"),
-             s.reliable_improvement, pct(s.reliable_improvement, s.eligible),
+             pct(s.case_at_start, s.eligible, kHtml), mark("recovery"), s.recovered,
+             pct(s.recovered, s.case_at_start, kHtml), mark("reliable_improvement"),
+             s.reliable_improvement, pct(s.reliable_improvement, s.eligible, kHtml),
              mark("reliable_recovery"), s.reliable_recovery,
-             pct(s.reliable_recovery, s.case_at_start), mark("reliable_deterioration"),
-             s.reliable_deterioration, pct(s.reliable_deterioration, s.eligible));
+             pct(s.reliable_recovery, s.case_at_start, kHtml), mark("reliable_deterioration"),
+             s.reliable_deterioration, pct(s.reliable_deterioration, s.eligible, kHtml));
   os << "<div class=\"chart\">\n";
   outcome_bars(os,
                {{"Recovery",
@@ -731,12 +657,12 @@ void render_html(std::ostream& os, const ReportData& data) {
       fmt::print(os,
                  "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}"
                  "</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>\n",
-                 e(p.instrument_name),
-                 p.direction == Direction::HigherIsWorse ? "higher is worse" : "higher is better",
-                 s.clients, s.eligible, rc ? pct(s.improved, s.eligible) : "n/a",
-                 rc ? pct(s.no_change, s.eligible) : "n/a",
-                 rc ? pct(s.deteriorated, s.eligible) : "n/a",
-                 p.caseness ? pct(s.case_to_noncase, s.eligible) : "n/a", ci_text(s.change));
+                 e(p.instrument_name), direction_text(p.direction), s.clients, s.eligible,
+                 rc ? pct(s.improved, s.eligible, kHtml) : "n/a",
+                 rc ? pct(s.no_change, s.eligible, kHtml) : "n/a",
+                 rc ? pct(s.deteriorated, s.eligible, kHtml) : "n/a",
+                 p.caseness ? pct(s.case_to_noncase, s.eligible, kHtml) : "n/a",
+                 ci_text(s.change, kHtml));
     }
     os << "</table>\n<p class=\"legend\">Percentages are of clients with two or more scores "
           "(baseline = first, latest = last score in the period). n/a: the definition declares "
