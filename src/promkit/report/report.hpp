@@ -4,6 +4,9 @@
 // self-contained HTML file. Memory stays bounded: the store is streamed client by client, and only
 // aggregates plus a fixed number of example clients are kept (CSV and JSON stream every client in
 // a second pass). See docs/report.md.
+//
+// The builder is in builder.cpp, each renderer in render_<format>.cpp (HTML's charts in
+// html_charts.cpp), and the words and numbers they share in internal/format.hpp.
 
 #include <cstdint>
 #include <functional>
@@ -16,11 +19,14 @@
 #include <vector>
 
 #include "promkit/core/instrument.hpp"
-#include "promkit/render/render.hpp"
 #include "promkit/report/outcomes.hpp"
 #include "promkit/store/store.hpp"
 
 namespace promkit {
+
+// The text style (promkit/render/render.hpp, not included here: that header brings nlohmann/json,
+// which report's public headers keep out).
+struct TextStyle;
 
 struct ReportOptions {
   StoreFilter filter;

@@ -8,6 +8,7 @@
 
 #include "promkit/definition/outcome_set.hpp"
 #include "promkit/definition/toml_loader.hpp"
+#include "promkit/render/render.hpp"
 #include "promkit/report/report.hpp"
 #include "promkit/store/sqlite_store.hpp"
 
