@@ -17,6 +17,7 @@
 #include "promkit/definition/outcome_set.hpp"
 #include "promkit/report/outcomes.hpp"
 #include "promkit/report/report.hpp"
+#include "promkit/store/sqlite_store.hpp"
 #include "promkit/store/store.hpp"
 
 #include "support/temp_dir.hpp"
@@ -173,7 +174,7 @@ class EmptyStore {
 
  private:
   TempDir dir_{"promkit-render-test"};
-  promkit::Store store_;  // closed before the directory goes
+  promkit::SqliteStore store_;  // closed before the directory goes
   promkit::ReportBuilder builder_;
 };
 
