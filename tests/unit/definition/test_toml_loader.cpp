@@ -11,7 +11,7 @@
 
 #include "promkit/core/instrument.hpp"
 #include "promkit/core/scoring.hpp"
-#include "promkit/definition/toml_loader.hpp"
+#include "promkit/definition/instrument_loader.hpp"
 #include "promkit/util/error.hpp"
 
 namespace {
