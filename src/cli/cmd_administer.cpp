@@ -21,7 +21,7 @@
 #include "promkit/administer/administer.hpp"
 #include "promkit/administer/journal.hpp"
 #include "promkit/definition/battery.hpp"
-#include "promkit/definition/toml_loader.hpp"
+#include "promkit/definition/overlay.hpp"
 #include "promkit/import/administration.hpp"
 #include "promkit/render/render.hpp"
 #include "promkit/store/store.hpp"

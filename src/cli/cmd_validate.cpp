@@ -8,7 +8,8 @@
 #include <fmt/ostream.h>
 
 #include "promkit/core/reference.hpp"
-#include "promkit/definition/toml_loader.hpp"
+#include "promkit/definition/instrument_loader.hpp"
+#include "promkit/definition/overlay.hpp"
 
 #include "command.hpp"
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "promkit/batch/batch.hpp"
-#include "promkit/definition/toml_loader.hpp"
+#include "promkit/definition/instrument_loader.hpp"
 #include "promkit/util/error.hpp"
 
 #include <sys/mman.h>

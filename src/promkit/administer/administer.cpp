@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <fmt/ranges.h>
-// (The crisis and battery files are read by toml_loader.cpp, the only includer of toml++.)
+// (The crisis and battery files are read by definition/crisis.cpp and battery.cpp.)
 
 #include "promkit/render/render.hpp"
 #include "promkit/util/error.hpp"

@@ -15,7 +15,8 @@ struct Battery {
   std::string path;
 };
 
-// Throws DefinitionError for a malformed battery file.
+// Throws DefinitionError carrying every problem found (file:line:column) for a malformed
+// battery file.
 [[nodiscard]] Battery load_battery_file(const std::string& path);
 // `name` ending in .toml (or containing '/') is a path; otherwise <dir>/<name>.toml in `dirs`
 // in order. Throws UsageError when it is not found (naming the places looked in).

@@ -33,7 +33,8 @@ struct ColumnMap {
   void merge(const ColumnMap& other);
 };
 
-// Reads a --map file (TOML; see docs/score.md). Throws DefinitionError with file:line:column.
+// Reads a --map file (TOML; see docs/score.md). Throws DefinitionError carrying every problem
+// found (file:line:column).
 [[nodiscard]] ColumnMap load_column_map_file(const std::string& path);
 
 // "7=refused,9=dont_know,NA" (a code without a reason is blank-missing). Throws DataError.

@@ -23,7 +23,8 @@ struct CrisisConfig {
   bool configured = false;  // false until the clinic has edited it (`configured = true`)
 };
 
-// Reads a crisis contacts file. Throws DefinitionError (file:line:col) for a malformed one.
+// Reads a crisis contacts file. Throws DefinitionError carrying every problem found
+// (file:line:column) for a malformed one.
 [[nodiscard]] CrisisConfig load_crisis_config(const std::string& path);
 // The built-in fallback when no file is found at all: generic guidance, no contacts.
 [[nodiscard]] CrisisConfig default_crisis_config();

@@ -33,8 +33,8 @@ struct PairedDefinition {
   std::vector<Citation> citations;
 };
 
-// Loads a paired-measure definition. Throws DefinitionError (with line:column) for a file that
-// does not parse or does not follow the format.
+// Loads a paired-measure definition. Throws DefinitionError carrying every problem found (with
+// line:column) for a file that does not parse or does not follow the format.
 [[nodiscard]] PairedDefinition load_paired_definition(const std::string& path);
 
 // The *.toml files of a directory, sorted; empty when the directory does not exist.

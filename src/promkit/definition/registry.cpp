@@ -8,7 +8,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "promkit/definition/toml_loader.hpp"
+#include "promkit/definition/instrument_loader.hpp"
+#include "promkit/definition/overlay.hpp"
 #include "promkit/util/version.hpp"
 
 namespace promkit {

@@ -10,7 +10,7 @@
 #include "promkit/administer/administer.hpp"
 #include "promkit/administer/journal.hpp"
 #include "promkit/definition/battery.hpp"
-#include "promkit/definition/toml_loader.hpp"
+#include "promkit/definition/instrument_loader.hpp"
 #include "promkit/render/render.hpp"
 #include "promkit/util/error.hpp"
 

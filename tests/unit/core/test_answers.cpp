@@ -9,7 +9,7 @@
 
 #include "promkit/core/answers.hpp"
 #include "promkit/core/instrument.hpp"
-#include "promkit/definition/toml_loader.hpp"
+#include "promkit/definition/instrument_loader.hpp"
 #include "promkit/util/error.hpp"
 
 namespace {

@@ -10,7 +10,7 @@
 #include "promkit/core/answers.hpp"
 #include "promkit/core/instrument.hpp"
 #include "promkit/core/scoring.hpp"
-#include "promkit/definition/toml_loader.hpp"
+#include "promkit/definition/instrument_loader.hpp"
 
 namespace {
 

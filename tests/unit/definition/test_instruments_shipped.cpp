@@ -10,7 +10,7 @@
 #include "promkit/core/instrument.hpp"
 #include "promkit/core/reference.hpp"
 #include "promkit/core/scoring.hpp"
-#include "promkit/definition/toml_loader.hpp"
+#include "promkit/definition/instrument_loader.hpp"
 #include "promkit/render/render.hpp"
 #include "promkit/util/error.hpp"
 

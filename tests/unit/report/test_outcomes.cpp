@@ -3,8 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "promkit/definition/instrument_loader.hpp"
 #include "promkit/definition/outcome_set.hpp"
-#include "promkit/definition/toml_loader.hpp"
 #include "promkit/report/outcomes.hpp"
 
 namespace {

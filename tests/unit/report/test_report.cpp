@@ -6,8 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include "promkit/definition/instrument_loader.hpp"
 #include "promkit/definition/outcome_set.hpp"
-#include "promkit/definition/toml_loader.hpp"
 #include "promkit/render/render.hpp"
 #include "promkit/report/report.hpp"
 #include "promkit/store/sqlite_store.hpp"

@@ -11,13 +11,18 @@
 
 #include "promkit/core/instrument.hpp"
 #include "promkit/core/scoring.hpp"
-#include "promkit/definition/toml_loader.hpp"
+#include "promkit/definition/instrument_loader.hpp"
 #include "promkit/util/error.hpp"
+
+#include "unit/definition/diagnostics_checks.hpp"
 
 namespace {
 
 using promkit::Diagnostic;
 using promkit::Severity;
+using promkit_test::where;
+using promkit_test::Where;
+using promkit_test::with;
 
 // A small valid definition. The broken definitions below are this text with one change.
 constexpr std::string_view kBase = R"(schema = 1
@@ -70,88 +75,14 @@ bands = [
 ]
 )";
 
-// `text` with the one occurrence of `from` replaced by `to`.
-std::string with(std::string_view text, std::string_view from, std::string_view to) {
-  const auto at = text.find(from);
-  REQUIRE_MESSAGE(at != std::string_view::npos, "fixture text not found: " << std::string(from));
-  REQUIRE_MESSAGE(text.find(from, at + 1) == std::string_view::npos,
-                  "fixture text is not unique: " << std::string(from));
-  std::string out(text);
-  out.replace(at, from.size(), to);
-  return out;
-}
-
-struct Where {
-  std::uint32_t line = 0;
-  std::uint32_t column = 0;
-};
-
-// The 1-based line and column of byte `off` of the (ASCII) text.
-Where at_offset(std::string_view text, std::size_t off) {
-  REQUIRE(off <= text.size());
-  Where w;
-  w.line = 1;
-  std::size_t line_start = 0;
-  for (std::size_t i = 0; i < off; ++i) {
-    if (text[i] == '\n') {
-      ++w.line;
-      line_start = i + 1;
-    }
-  }
-  w.column = static_cast<std::uint32_t>(off - line_start + 1);
-  return w;
-}
-
-// Where the first occurrence of `needle` after the first occurrence of `after` (plus `skip`
-// characters) is.
-Where where(std::string_view text, std::string_view needle, std::size_t skip = 0,
-            std::string_view after = {}) {
-  std::size_t from = 0;
-  if (!after.empty()) {
-    from = text.find(after);
-    REQUIRE_MESSAGE(from != std::string_view::npos, "anchor not found: " << std::string(after));
-    from += after.size();
-  }
-  const auto at = text.find(needle, from);
-  REQUIRE_MESSAGE(at != std::string_view::npos, "needle not found: " << std::string(needle));
-  return at_offset(text, at + skip);
-}
-
 std::vector<Diagnostic> load_errors(std::string_view text) {
-  try {
-    (void)promkit::load_instrument(text, "broken.toml");
-  } catch (const promkit::DefinitionError& e) {
-    return e.diagnostics();
-  }
-  FAIL("the definition loaded although it is broken");
-  return {};
-}
-
-std::string all_messages(const std::vector<Diagnostic>& diags) {
-  std::string out;
-  for (const auto& d : diags) {
-    out += promkit::format_diagnostic(d);
-    out += '\n';
-  }
-  return out;
+  return promkit_test::errors_of([&] { (void)promkit::load_instrument(text, "broken.toml"); });
 }
 
 // The error whose message contains `part`, at exactly `line`:`column` of broken.toml.
 void check_error(const std::vector<Diagnostic>& diags, std::string_view part, std::uint32_t line,
                  std::uint32_t column) {
-  INFO("diagnostics:\n" << all_messages(diags));
-  INFO("looking for: " << std::string(part));
-  const Diagnostic* found = nullptr;
-  for (const auto& d : diags) {
-    if (d.severity == Severity::Error && d.message.find(part) != std::string::npos) {
-      found = &d;
-      break;
-    }
-  }
-  REQUIRE(found != nullptr);
-  CHECK(found->pos.path == "broken.toml");
-  CHECK(found->pos.line == line);
-  CHECK(found->pos.column == column);
+  promkit_test::check_error(diags, part, "broken.toml", Where{line, column});
 }
 
 void check_error_at(std::string_view text, std::string_view part, Where w) {
@@ -164,7 +95,7 @@ std::string fixture(std::string_view name) {
 
 }  // namespace
 
-TEST_SUITE("toml_loader") {
+TEST_SUITE("instrument_loader") {
   TEST_CASE("The base loader fixture is a valid definition") {
     const auto r = promkit::load_instrument_with_warnings(kBase, "demo.toml");
     CHECK(r.warnings.empty());
@@ -200,6 +131,17 @@ TEST_SUITE("toml_loader") {
     const std::string text = with(kBase, "id = \"demo\"\n", "id = \"demo\nname2 = 1\n");
     // The string is not closed: the parser stops at the end of line 2.
     check_error_at(text, "TOML syntax", where(text, "id = \"demo\n", 10));
+  }
+
+  TEST_CASE("A TOML syntax error whose description holds a newline stays on one line") {
+    // toml++ describes this as "... saw 'tru<newline>'": the newline is escaped (P7).
+    const std::string text = with(kBase, "text_allowed = true", "text_allowed = tru");
+    const auto diags = load_errors(text);
+    REQUIRE(diags.size() == 1);
+    CHECK(diags[0].message ==
+          "TOML syntax: Error while parsing boolean: expected 'true', saw 'tru\\n'");
+    CHECK(diags[0].message.find('\n') == std::string::npos);
+    CHECK(diags[0].pos.line == where(text, "tru\n").line);
   }
 
   TEST_CASE("A TOML syntax error in a fixture file names the file and the place") {
@@ -512,6 +454,15 @@ TEST_SUITE("toml_loader") {
                    where(text, "\"total\"\nmultiply"));
   }
 
+  TEST_CASE("A stated range that reaches infinity says infinity") {
+    const std::string text = with(kBase, "direction = \"higher_is_worse\"\n",
+                                  "direction = \"higher_is_worse\"\nrange = [0, inf]\n");
+    check_error_at(text,
+                   "'range' of scale 'total' is 0 to infinity, but its values can only reach 0 "
+                   "to 6",
+                   where(text, "[0, inf]"));
+  }
+
   TEST_CASE("An unsupported schema version is an error at the value") {
     const std::string text = with(kBase, "schema = 1", "schema = 2");
     check_error_at(text, "unsupported schema 2: this promkit reads schema 1", Where{1, 10});
@@ -702,9 +653,7 @@ TEST_SUITE("toml_loader") {
     const Diagnostic e{promkit::SourcePos{"a.toml", 0, 0}, Severity::Error, "bad"};
     CHECK(promkit::format_diagnostic(e) == "a.toml: error: bad");
   }
-}
 
-TEST_SUITE("toml_loader") {
   // Inputs the fuzzers once crashed on (tests/data/fuzz_regressions/): each must be rejected with
   // a DefinitionError, never crash.
   TEST_CASE("Fuzzer regressions load as definition errors and never crash") {
