@@ -58,7 +58,7 @@ bool validate_overlay(const std::string& file, Io& io, const Globals& globals) {
     for (const auto& d : e.diagnostics()) {
       fmt::print(io.err, "{}\n", format_diagnostic(d));
     }
-  } catch (const UsageError& e) {
+  } catch (const RequestError& e) {
     fmt::print(io.err, "{}: error: {}\n", file, e.what());
   }
   fmt::print(io.out, "{}: FAILED (overlay)\n", file);

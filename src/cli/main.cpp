@@ -51,6 +51,9 @@ int report_error(std::ostream& out, const std::exception_ptr& error) {
   } catch (const promkit::UsageError& e) {
     fmt::print(std::cerr, "promkit: error: {}\n", e.what());
     return code(ExitCode::Usage);
+  } catch (const promkit::RequestError& e) {
+    fmt::print(std::cerr, "promkit: error: {}\n", e.what());
+    return code(ExitCode::Usage);
   } catch (const promkit::Error& e) {
     fmt::print(std::cerr, "promkit: error: {}\n", e.what());
     return code(ExitCode::Failure);

@@ -67,7 +67,7 @@ std::string find_battery(std::string_view name, const std::vector<std::string>& 
   std::error_code ec;
   if (is_path) {
     if (!fs::is_regular_file(std::string(name), ec)) {
-      throw UsageError(fmt::format("battery file '{}' does not exist", name));
+      throw RequestError(fmt::format("battery file '{}' does not exist", name));
     }
     return std::string(name);
   }
@@ -77,7 +77,7 @@ std::string find_battery(std::string_view name, const std::vector<std::string>& 
       return p.string();
     }
   }
-  throw UsageError(fmt::format(
+  throw RequestError(fmt::format(
       "unknown battery '{}' (looked for {}.toml in: {})", name, name,
       dirs.empty() ? std::string("no directories") : fmt::format("{}", fmt::join(dirs, ", "))));
 }

@@ -19,7 +19,7 @@ struct Battery {
 // battery file.
 [[nodiscard]] Battery load_battery_file(const std::string& path);
 // `name` ending in .toml (or containing '/') is a path; otherwise <dir>/<name>.toml in `dirs`
-// in order. Throws UsageError when it is not found (naming the places looked in).
+// in order. Throws RequestError when it is not found (naming the places looked in).
 [[nodiscard]] std::string find_battery(std::string_view name, const std::vector<std::string>& dirs);
 
 }  // namespace promkit

@@ -92,7 +92,7 @@ std::string find_crisis_config(const ConfigEnv& env, const std::string& bundled)
       if (fs::is_regular_file(p, ec)) {
         return p.string();
       }
-      throw UsageError(
+      throw RequestError(
           fmt::format("PROMKIT_CONFIG names the directory '{}', which holds no "
                       "crisis.toml",
                       env.promkit_config));
@@ -100,7 +100,7 @@ std::string find_crisis_config(const ConfigEnv& env, const std::string& bundled)
     if (fs::is_regular_file(env.promkit_config, ec)) {
       return env.promkit_config;
     }
-    throw UsageError(
+    throw RequestError(
         fmt::format("PROMKIT_CONFIG names '{}', which does not exist", env.promkit_config));
   }
   std::vector<fs::path> candidates;

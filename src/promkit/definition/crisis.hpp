@@ -32,7 +32,7 @@ struct CrisisConfig {
 // Where the crisis file is: $PROMKIT_CONFIG (a file, or a directory holding crisis.toml), else
 // $XDG_CONFIG_HOME/promkit/crisis.toml, else $HOME/.config/promkit/crisis.toml, else
 // `bundled` (share/promkit/crisis.toml). Returns "" when none exists. PROMKIT_CONFIG naming
-// something that does not exist is a UsageError (a clinic's setting silently ignored is worse).
+// something that does not exist is a RequestError (a clinic's setting silently ignored is worse).
 struct ConfigEnv {
   std::string promkit_config;
   std::string xdg_config_home;

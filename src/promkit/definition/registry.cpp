@@ -183,7 +183,7 @@ std::shared_ptr<const Instrument> Registry::get(std::string_view id_or_path) {
           close.push_back(e.id);
         }
       }
-      throw UsageError(fmt::format(
+      throw RequestError(fmt::format(
           "unknown instrument '{}'{}; 'promkit list' shows the instruments available", id_or_path,
           close.empty() ? std::string()
                         : fmt::format(" (did you mean {}?)", fmt::join(close, " or "))));

@@ -48,7 +48,7 @@ class Registry {
 
   // The instrument with this id, or (if `id_or_path` names a .toml file) that file, with the
   // first overlay that targets it applied (item text for scoring-only definitions).
-  // Throws UsageError for an unknown id (listing the known ones) and DefinitionError for a
+  // Throws RequestError for an unknown id (listing the known ones) and DefinitionError for a
   // definition that does not load.
   [[nodiscard]] std::shared_ptr<const Instrument> get(std::string_view id_or_path);
 

@@ -367,7 +367,7 @@ void ScoredReader::csv_header(const std::vector<std::string>& header, CsvLayout&
     layout.ins.push_back(std::move(in));
   }
   if (layout.ins.empty()) {
-    throw UsageError(fmt::format(
+    throw RequestError(fmt::format(
         "{}: no <instrument>_status column: this is not promkit's scored output. To score a raw "
         "export on the way in, name its instruments with --instrument",
         source_));

@@ -29,7 +29,7 @@ class ScoredReader {
 
   // Reads the whole of `fd` (a file, a pipe or standard input): NDJSON, one JSON array, or CSV,
   // told apart by the first byte that is not white space. Throws DataError (with the line) for
-  // input that is not promkit's scored output, UsageError for a CSV naming an unknown
+  // input that is not promkit's scored output, RequestError for a CSV naming an unknown
   // instrument.
   void read(int fd);
   // One line of NDJSON (line number `no`); blank lines are ignored.

@@ -48,7 +48,16 @@ class DataError : public Error {
   using Error::Error;
 };
 
+// What was asked for does not exist or does not fit: an unknown instrument or battery, a
+// configuration setting that names nothing, a file that is not the kind the command reads.
+// Thrown by the library's parts; the command line reports it as a usage error (exit status 2).
+class RequestError : public Error {
+ public:
+  using Error::Error;
+};
+
 // A command line that makes no sense beyond what the option parser checks (exit status 2).
+// Only the command line (src/cli) throws it.
 class UsageError : public Error {
  public:
   using Error::Error;

@@ -297,6 +297,6 @@ TEST_SUITE("administer") {
           (t.path() / "xdg" / "promkit" / "crisis.toml").string());
     CHECK(promkit::find_crisis_config({"", "", "/nonexistent"}, "").empty());
     CHECK_THROWS_AS((void)promkit::find_crisis_config({"/nonexistent/x.toml", xdg, ""}, ""),
-                    promkit::UsageError);
+                    promkit::RequestError);
   }
 }

@@ -167,13 +167,13 @@ TEST_SUITE("registry") {
     CHECK_THROWS_WITH_AS(
         (void)reg.get("nope"),
         "unknown instrument 'nope'; 'promkit list' shows the instruments available",
-        promkit::UsageError);
+        promkit::RequestError);
     CHECK_THROWS_WITH_AS((void)reg.get("alpa"),
                          "unknown instrument 'alpa' (did you mean alpha or alpha2?); 'promkit "
                          "list' shows the instruments available",
-                         promkit::UsageError);
+                         promkit::RequestError);
     promkit::Registry empty({});
-    CHECK_THROWS_AS((void)empty.get("nope"), promkit::UsageError);
+    CHECK_THROWS_AS((void)empty.get("nope"), promkit::RequestError);
   }
 
   TEST_CASE("Registry get of a broken definition is a definition error") {
@@ -216,7 +216,7 @@ TEST_SUITE("registry") {
     CHECK(reg.get("zeta")->name == "Zeta");
     // A broken file is never suggested: "zetb" is close to the good "zeta" only.
     CHECK_THROWS_WITH_AS((void)reg.get("zetb"), doctest::Contains("(did you mean zeta?)"),
-                         promkit::UsageError);
+                         promkit::RequestError);
   }
 
   TEST_CASE("A directory that does not exist is skipped") {
