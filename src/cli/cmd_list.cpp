@@ -17,25 +17,10 @@ int run_list(const ListOptions& opt, Io& io, const Globals& globals) {
   const auto entries = registry.catalog();
   int broken = 0;
   if (opt.format == "json") {
-    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& e : entries) {
-      if (!e.instrument) {
-        ++broken;
-        continue;
-      }
-      const Instrument& ins = *e.instrument;
-      arr.push_back({{"id", ins.id},
-                     {"short_name", ins.short_name},
-                     {"name", ins.name},
-                     {"version", ins.version},
-                     {"items", ins.items.size()},
-                     {"text_shipped", ins.licence.text_allowed},
-                     {"domains", ins.domains},
-                     {"origin", e.origin},
-                     {"path", e.path},
-                     {"hidden", e.hidden}});
+      broken += e.instrument ? 0 : 1;
     }
-    fmt::print(io.out, "{}\n", arr.dump(2));
+    fmt::print(io.out, "{}\n", catalog_json(entries, 2));
   } else {
     std::size_t w_id = 2;
     std::size_t w_name = 4;

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "promkit/util/number.hpp"
+
 namespace promkit {
 namespace {
 
@@ -98,8 +100,8 @@ void append_json_number(std::string& out, std::optional<double> v) {
     out += "null";
     return;
   }
-  if (*v == std::floor(*v) && std::fabs(*v) < 9e15) {
-    fmt::format_to(std::back_inserter(out), "{}", static_cast<std::int64_t>(*v));
+  if (const auto w = whole_number(*v)) {
+    fmt::format_to(std::back_inserter(out), "{}", *w);
     return;
   }
   fmt::format_to(std::back_inserter(out), "{}", *v);

@@ -10,6 +10,9 @@
 #include "promkit/core/answers.hpp"
 #include "promkit/core/score_record.hpp"
 #include "promkit/render/json_text.hpp"
+#include "promkit/util/number.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace promkit {
 namespace {
@@ -126,16 +129,6 @@ std::string context_needed(const Instrument& ins, const Interpretation& in) {
 
 }  // namespace
 
-Json json_number(double v) {
-  if (std::isnan(v)) {
-    return nullptr;
-  }
-  if (v == std::floor(v) && std::fabs(v) < 9e15) {
-    return static_cast<long long>(v);
-  }
-  return v;
-}
-
 // ---- instrument ---------------------------------------------------------------------------------
 
 namespace {
@@ -175,7 +168,9 @@ Json instrument_document(const Instrument& ins) {
     if (it.type == ItemType::Choice) {
       Json opts = Json::array();
       for (const auto& o : it.options) {
-        Json jo{{"code", json_number(o.code)}, {"label", o.label}, {"score", json_number(o.score)}};
+        Json jo{{"code", json_number<Json>(o.code)},
+                {"label", o.label},
+                {"score", json_number<Json>(o.score)}};
         if (!o.aliases.empty()) {
           jo["aliases"] = o.aliases;
         }
@@ -186,14 +181,14 @@ Json instrument_document(const Instrument& ins) {
       }
       ji["options"] = opts;
     } else {
-      ji["min"] = json_number(it.min);
-      ji["max"] = json_number(it.max);
+      ji["min"] = json_number<Json>(it.min);
+      ji["max"] = json_number<Json>(it.max);
       ji["integer"] = it.integer;
       Json sp = Json::array();
       for (const auto& s : it.special) {
-        Json js{{"code", json_number(s.code)}, {"label", s.label}};
+        Json js{{"code", json_number<Json>(s.code)}, {"label", s.label}};
         if (s.value) {
-          js["value"] = json_number(*s.value);
+          js["value"] = json_number<Json>(*s.value);
         } else {
           js["missing"] = s.missing_reason;
         }
@@ -202,7 +197,7 @@ Json instrument_document(const Instrument& ins) {
       ji["special"] = sp;
     }
     ji["enable_when"] = it.enable_when ? Json(it.enable_when->source()) : Json(nullptr);
-    ji["if_skipped"] = it.if_skipped ? json_number(*it.if_skipped) : Json(nullptr);
+    ji["if_skipped"] = it.if_skipped ? json_number<Json>(*it.if_skipped) : Json(nullptr);
     ji["loinc"] = it.loinc.empty() ? Json(nullptr) : Json(it.loinc);
     items.push_back(ji);
   }
@@ -214,15 +209,16 @@ Json instrument_document(const Instrument& ins) {
     js["name"] = s.name;
     js["method"] = std::string(to_string(s.method));
     js["definition"] = method_text(ins, s);
-    js["range"] = {json_number(s.range.lo), json_number(s.range.hi)};
+    js["range"] = {json_number<Json>(s.range.lo), json_number<Json>(s.range.hi)};
     js["direction"] = s.direction ? Json(std::string(to_string(*s.direction))) : Json(nullptr);
     js["missing"] = {{"allow", s.missing.allow}, {"cite", cite_json(s.missing.cite)}};
     js["rounding"] = std::string(to_string(s.rounding));
     js["loinc"] = s.loinc.empty() ? Json(nullptr) : Json(s.loinc);
     if (s.caseness) {
-      js["caseness"] = {{"min", s.caseness->min ? json_number(*s.caseness->min) : Json(nullptr)},
-                        {"max", s.caseness->max ? json_number(*s.caseness->max) : Json(nullptr)},
-                        {"cite", cite_json(s.caseness->cite)}};
+      js["caseness"] = {
+          {"min", s.caseness->min ? json_number<Json>(*s.caseness->min) : Json(nullptr)},
+          {"max", s.caseness->max ? json_number<Json>(*s.caseness->max) : Json(nullptr)},
+          {"cite", cite_json(s.caseness->cite)}};
     }
     if (s.reliable_change) {
       const auto& rc = *s.reliable_change;
@@ -235,8 +231,8 @@ Json instrument_document(const Instrument& ins) {
     for (const auto& in : s.interpretations) {
       Json bands = Json::array();
       for (const auto& b : in.bands) {
-        Json jb{{"id", b.id}, {"label", b.label}, {"min", json_number(b.min)}};
-        jb[b.upper_inclusive ? "max" : "below"] = json_number(b.upper);
+        Json jb{{"id", b.id}, {"label", b.label}, {"min", json_number<Json>(b.min)}};
+        jb[b.upper_inclusive ? "max" : "below"] = json_number<Json>(b.upper);
         jb["positive"] = b.positive;
         if (b.when) {
           jb["when"] = b.when->source();
@@ -443,8 +439,8 @@ Json score_document(const Instrument& ins, const Score& sc,
     const Item& it = ins.items[i];
     const ItemResult& r = sc.items[i];
     Json ji{{"id", it.id}, {"state", std::string(to_string(r.state))}};
-    ji["code"] = json_number(r.code);
-    ji["score"] = json_number(r.score);
+    ji["code"] = json_number<Json>(r.code);
+    ji["score"] = json_number<Json>(r.score);
     if (r.state == ItemState::Answered && it.type == ItemType::Choice) {
       if (const ResponseOption* o = it.option_by_code(r.code)) {
         ji["label"] = o->label;
@@ -656,6 +652,27 @@ void print_score(std::ostream& os, const Instrument& ins, const Score& sc, const
 }  // namespace promkit
 
 namespace promkit {
+
+std::string catalog_json(const std::vector<CatalogEntry>& entries, int indent) {
+  Json arr = Json::array();
+  for (const auto& e : entries) {
+    if (!e.instrument) {
+      continue;
+    }
+    const Instrument& ins = *e.instrument;
+    arr.push_back({{"id", ins.id},
+                   {"short_name", ins.short_name},
+                   {"name", ins.name},
+                   {"version", ins.version},
+                   {"items", ins.items.size()},
+                   {"text_shipped", ins.licence.text_allowed},
+                   {"domains", ins.domains},
+                   {"origin", e.origin},
+                   {"path", e.path},
+                   {"hidden", e.hidden}});
+  }
+  return arr.dump(indent);
+}
 
 std::string instrument_json(const Instrument& instrument, int indent) {
   return instrument_document(instrument).dump(indent);

@@ -8,6 +8,7 @@
 
 #include "promkit/render/render.hpp"
 #include "promkit/report/report.hpp"
+#include "promkit/util/number.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,7 +18,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 Json jnum(const std::optional<double>& v) {
-  return v ? json_number(std::round(*v * 100) / 100) : Json(nullptr);
+  return v ? json_number<Json>(std::round(*v * 100) / 100) : Json(nullptr);
 }
 
 Json threshold_json(const std::optional<Threshold>& t) {
@@ -26,10 +27,10 @@ Json threshold_json(const std::optional<Threshold>& t) {
   }
   Json j = Json::object();
   if (t->min) {
-    j["min"] = json_number(*t->min);
+    j["min"] = json_number<Json>(*t->min);
   }
   if (t->max) {
-    j["max"] = json_number(*t->max);
+    j["max"] = json_number<Json>(*t->max);
   }
   j["cite"] = t->cite;
   return j;
