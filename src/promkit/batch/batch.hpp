@@ -38,8 +38,10 @@ struct BatchOptions {
   bool sanitize = true;
   bool strict = false;
   unsigned threads = 1;
-  // Rows of plain option codes skip the general item checks (same results; tests compare the
-  // two by turning this off).
+  // The short cuts (same results): quote-free records split by the scorer itself, the table
+  // path for rows of blank or one-byte cells (CSV output) with its runs of item columns, and
+  // one-byte cells read from a table. False turns every one off (CsvParser reads every record,
+  // the general path scores every row and reads every cell): tests compare the two.
   bool fast_path = true;
   std::string input_name = "-";  // for messages
 };
@@ -61,8 +63,7 @@ struct BatchSummary {
   std::uint64_t malformed_rows = 0;  // broken quotes, ragged rows
   std::uint64_t flags = 0;
   std::uint64_t errors_reported = 0;
-  std::uint64_t fast_scored = 0;   // instrument scores in rows that took the fast path
-  std::uint64_t table_scored = 0;  // of those, scores that took the table path (CSV output)
+  std::uint64_t table_scored = 0;  // instrument scores that took the table path (CSV output)
   std::vector<InstrumentCounts> instruments;
   std::vector<std::string> notes;  // mapping facts worth telling (unmapped optional items, ...)
   bool stopped = false;            // --strict stopped at the first invalid row

@@ -154,61 +154,90 @@ bool looks_numeric(std::string_view s) {
   return parse_number(s).has_value();
 }
 
-ParsedAnswer parse_answer_text(const Item& item, std::string_view text) {
-  ParsedAnswer out;
-  const std::string_view t = trim(text);
-  if (t.empty()) {
-    out.answer = Answer::missing();
-    return out;
-  }
-  if (auto num = parse_number(t)) {
-    if (item.type == ItemType::Choice) {
-      if (item.option_by_code(*num) == nullptr) {
-        out.ok = false;
-        out.error = fmt::format("{} is not an answer to {} (expected {})", std::string(t), item.id,
-                                codes_hint(item));
-        return out;
-      }
-      out.answer = Answer::value(*num);
-      return out;
-    }
-    for (const auto& sc : item.special) {
-      if (sc.code == *num) {
-        out.answer = Answer::value(*num);
-        return out;
-      }
-    }
-    if (*num < item.min || *num > item.max || (item.integer && *num != std::floor(*num))) {
-      out.ok = false;
-      out.error = fmt::format("{} is not an answer to {} (expected {})", std::string(t), item.id,
-                              codes_hint(item));
-      return out;
-    }
-    out.answer = Answer::value(*num);
-    return out;
-  }
-  const std::string key = normalize_label(t);
+AnswerReader::AnswerReader(const Item& item,
+                           const std::vector<std::pair<std::string, MissingReason>>& missing_codes,
+                           const std::vector<std::pair<std::string, std::string>>& recodes) {
   for (const auto& o : item.options) {
-    if (normalize_label(o.label) == key) {
-      out.answer = Answer::value(o.code);
-      return out;
-    }
+    labels_.emplace_back(normalize_label(o.label), o.code);
     for (const auto& a : o.aliases) {
-      if (normalize_label(a) == key) {
-        out.answer = Answer::value(o.code);
-        return out;
-      }
+      labels_.emplace_back(normalize_label(a), o.code);
     }
   }
   for (const auto& sc : item.special) {
-    if (normalize_label(sc.label) == key) {
-      out.answer = Answer::value(sc.code);
-      return out;
+    labels_.emplace_back(normalize_label(sc.label), sc.code);
+  }
+  for (const auto& [code, reason] : missing_codes) {
+    if (const auto v = parse_number(code)) {
+      missing_numbers_.emplace_back(*v, reason);
+    } else {
+      missing_text_.emplace_back(normalize_label(code), reason);
     }
   }
-  out.ok = false;
-  out.error = fmt::format("'{}' is not an answer to {} (expected {})", std::string(t), item.id,
-                          codes_hint(item));
+  for (const auto& [from, to] : recodes) {
+    recodes_.emplace_back(normalize_label(from), to);
+  }
+}
+
+Answer AnswerReader::read(std::string_view text) const {
+  std::string_view s = trim(text);
+  if (s.empty()) {
+    return Answer::missing();
+  }
+  std::string key;
+  if (!recodes_.empty()) {
+    key = normalize_label(s);
+    for (const auto& [from, to] : recodes_) {
+      if (from == key) {
+        s = to;
+        break;
+      }
+    }
+  }
+  if (const auto v = parse_number(s)) {
+    for (const auto& [code, reason] : missing_numbers_) {
+      if (code == *v) {
+        return Answer::missing(reason);
+      }
+    }
+    return Answer::value(*v);
+  }
+  key = normalize_label(s);
+  for (const auto& [code, reason] : missing_text_) {
+    if (code == key) {
+      return Answer::missing(reason);
+    }
+  }
+  for (const auto& [label, code] : labels_) {
+    if (label == key) {
+      return Answer::value(code);
+    }
+  }
+  return Answer::value(std::numeric_limits<double>::quiet_NaN());
+}
+
+ParsedAnswer parse_answer_text(const Item& item, std::string_view text) {
+  ParsedAnswer out;
+  const std::string_view t = trim(text);
+  out.answer = AnswerReader(item).read(t);
+  if (!out.answer.present) {
+    return out;
+  }
+  const double v = out.answer.code;
+  bool fits = false;
+  if (item.type == ItemType::Choice) {
+    fits = item.option_by_code(v) != nullptr;
+  } else {
+    fits = std::any_of(item.special.begin(), item.special.end(),
+                       [&](const SpecialCode& sc) { return sc.code == v; }) ||
+           (v >= item.min && v <= item.max && (!item.integer || v == std::floor(v)));
+  }
+  if (!fits) {
+    out.ok = false;
+    // A number is named as it is; other text in quotes.
+    out.error = fmt::format("{} is not an answer to {} (expected {})",
+                            parse_number(t) ? std::string(t) : fmt::format("'{}'", t), item.id,
+                            codes_hint(item));
+  }
   return out;
 }
 

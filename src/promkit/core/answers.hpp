@@ -44,7 +44,15 @@ struct Answer {
 
 // Lowercase (ASCII), trimmed, inner runs of white space made one space: how labels are matched.
 [[nodiscard]] std::string normalize_label(std::string_view s);
-// A number as exports write it: "2", "2.0", "-99", " 3 ". Nothing for anything else.
+// The one grammar of numbers in answers, for every front door (--answers, a CSV cell, a missing
+// code, the keyboard): numbers as exports write them ("2", "2.0", " 3 ", "-99", "007").
+//   number := space* sign? digits space*     space := ' ' | TAB | CR | LF
+//   sign   := '+' | '-'                      digits := d+ | d+ '.' d* | '.' d+   (d: 0-9)
+// Any number of digits on either side of the point; the value is the nearest double, so
+// "2.00000000000000001" and "0000000000000002" are 2. Not numbers: an exponent ("1e0"), hex
+// ("0x1"), "inf" and "nan", two signs ("+-1"), inner spaces ("1 2", "+ 1"), a comma as the
+// point ("1,5"), and values beyond a double's range (or so small that they round to zero).
+// Nothing for anything that is not a number.
 [[nodiscard]] std::optional<double> parse_number(std::string_view s);
 [[nodiscard]] bool looks_numeric(std::string_view s);
 
@@ -54,8 +62,36 @@ struct ParsedAnswer {
   std::string error;  // why not, when !ok
 };
 
-// Reads one item's answer from text: blank is missing; a number is a code (or a number item's
-// value); anything else must be one of the item's labels or aliases (or a special code's label).
+// How text is read as one item's answer, prepared once for the item (the batch scorer reads
+// every cell of a column with one), with an export's missing codes ("9" = dont_know, "NA") and
+// recodes ("Sometimes" read as "1") when given. parse_answer_text is this reader without either.
+class AnswerReader {
+ public:
+  AnswerReader() = default;
+  explicit AnswerReader(
+      const Item& item,
+      const std::vector<std::pair<std::string, MissingReason>>& missing_codes = {},
+      const std::vector<std::pair<std::string, std::string>>& recodes = {});
+
+  // The answer `text` gives, in this order: blank (after trimming space, TAB, CR and LF) is
+  // missing; text that is a recode's `from` (compared as normalize_label does) is read as its
+  // `to`; a number (parse_number) is missing when it is a numeric missing code, else the number
+  // (an option's code or a number item's value, not checked here: the engine checks it); other
+  // text is missing when it is a missing code, else the code of the option whose label or alias
+  // it is (or of the special code whose label it is); anything else is Answer::value(NaN), which
+  // the engine marks invalid.
+  [[nodiscard]] Answer read(std::string_view text) const;
+
+ private:
+  std::vector<std::pair<std::string, double>> labels_;               // normalized label -> code
+  std::vector<std::pair<std::string, std::string>> recodes_;         // normalized from -> to
+  std::vector<std::pair<std::string, MissingReason>> missing_text_;  // normalized
+  std::vector<std::pair<double, MissingReason>> missing_numbers_;
+};
+
+// Reads one item's answer from text as AnswerReader(item).read does, and checks it against the
+// item: blank is missing; a number is a code (or a number item's value); anything else must be
+// one of the item's labels or aliases (or a special code's label).
 [[nodiscard]] ParsedAnswer parse_answer_text(const Item& item, std::string_view text);
 
 // "one of the codes 0, 1, 2, 3 or a label such as 'Not at all'" / "a number from 0 to 30".

@@ -1,24 +1,23 @@
 #pragma once
-// The batch scorer's plan: which column feeds which item, what is kept, and the tables of the
-// fast and table paths, worked out once from the header and the options (make_plan) for the
-// workers that score the rows (batch.cpp). Internal to the batch scorer.
+// The batch scorer's plan, worked out once from the header and the options (make_plan) and read
+// by every worker: which column feeds which item and how its cells are read, what is kept, the
+// context, the alert texts. The table path's tables are built from it (table_path.hpp).
+// Internal to the batch scorer.
 
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "promkit/batch/batch.hpp"
+#include "promkit/core/answers.hpp"
 #include "promkit/core/instrument.hpp"
 #include "promkit/core/scoring.hpp"
 
@@ -26,11 +25,10 @@ namespace promkit::batch_detail {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// `s` without leading spaces and tabs and trailing spaces, tabs and CRs.
+// `s` without leading spaces and tabs and trailing spaces, tabs and CRs: how column names and
+// context values are compared, and the value column of the errors report. (Cells are read by
+// AnswerReader, which trims them itself.)
 [[nodiscard]] std::string_view trim(std::string_view s);
-// Digits with an optional sign and fraction ("2", "2.0", "-99", at most 15 digits each side of
-// the point) into v; false for anything else.
-[[nodiscard]] bool fast_number(std::string_view s, double& v);
 
 // An instrument's status on one row, as the CSV and JSON outputs name it. The first three share
 // their values with Status (scoring.hpp).
@@ -41,112 +39,29 @@ inline constexpr std::array<std::string_view, 5> kRowStatusNames{
   return kRowStatusNames[static_cast<std::size_t>(s)];
 }
 
-// What a one-byte cell means for an item, worked out once in make_plan: the index of the option
-// it answers, or kByteGeneral (read it the general way: a missing code, a number item, ...).
-inline constexpr std::int8_t kByteGeneral = -1;
-
-// An item left blank (or without a column), as score_into records it.
-inline constexpr ItemResult kBlankItem{
-    ItemState::Missing, MissingReason::Blank, kNaN, kNaN, 0, false};
+// What a one-byte cell means for an item. This one encoding serves every short cut (the general
+// path's one-byte cells, the table path and its runs):
+//   kCellGeneral (-1)  read the cell with the item's AnswerReader;
+//   kCellBlank (0)     no answer, as a blank cell gives (" ", a blank-missing code);
+//   k > 0              the answer is the item's option k - 1.
+// cell_bytes works it out by giving AnswerReader::read every one-byte text, so a short cut gives
+// the answer the reader gives.
+using CellBytes = std::array<std::int8_t, 256>;
+inline constexpr std::int8_t kCellGeneral = -1;
+inline constexpr std::int8_t kCellBlank = 0;
+[[nodiscard]] CellBytes cell_bytes(const Item& item, const AnswerReader& reader);
+// Every byte kCellGeneral.
+[[nodiscard]] CellBytes general_cell_bytes();
 
 struct ItemPlan {
   int column = -1;
-  std::array<std::int8_t, 256> byte_option{};                // for one-byte cells
-  std::unordered_map<std::string, double> labels;            // normalized label -> code
-  std::vector<std::pair<std::string, std::string>> recodes;  // normalized from -> to
-};
-
-// An item the fast path reads: its index and column.
-struct FastItem {
-  std::size_t item = 0;
-  std::size_t column = 0;
-  // Has an enable_when condition: the fast path takes it blank only (the table path may read
-  // it, see Condition).
-  bool asked_if = false;
-  // ItemPlan::byte_option plus one (so that 0 can stand for a blank cell), kByteGeneral left
-  // as it is.
-  std::array<std::int8_t, 256> bytes{};
-  std::vector<double> code;   // per option
-  std::vector<double> score;  // per option; NaN when the item is not scored
-};
-
-// Text of at most 31 bytes, written with one copy of 32 (the table path's output).
-struct Piece {
-  std::array<char, 32> text{};
-  std::uint8_t size = 0;
-  bool set(std::string_view s) {
-    if (s.size() >= text.size()) {
-      return false;
-    }
-    std::memcpy(text.data(), s.data(), s.size());
-    size = static_cast<std::uint8_t>(s.size());
-    return true;
-  }
-};
-
-// The table path (CSV output): for an instrument on the fast path whose every scale is a sum,
-// mean or count of items with whole-number scores, or a linear or lookup scale over such a
-// scale, with bands without conditions, and whose every flag reads one item, a row's scale
-// results depend only on each counted scale's sum and number of answered items, and each flag
-// only on one item's option. Those results are worked out by the engine (counted_scale_result,
-// derived_scale_result) and written out as CSV text once, in make_plan; a row then costs a few
-// table lookups. Instruments that do not qualify take the fast path.
-struct ScaleTable {
-  struct Term {
-    std::size_t input = 0;  // index into InstrumentPlan::fast_items
-    std::vector<int> add;   // [0]: blank (0); [1 + k]: what option k adds (a count: 0 or 1)
-  };
-  struct Entry {
-    Status status = Status::Complete;
-    Piece csv;  // ",value", then ",band" when the scale has bands
-  };
-  std::vector<Term> terms;
-  // A linear or lookup scale: the scale whose entry index it shares (an earlier one), and no
-  // terms of its own.
-  int source = -1;
-  int lo = 0;     // the smallest sum
-  int width = 0;  // terms.size() + 1: entries are at (sum - lo) * width + answered
-  std::vector<Entry> entries;
-  Piece blank;  // the columns of a row not scored: "," or ",," (with a band column)
-};
-
-struct FlagTable {
-  std::size_t input = 0;            // the item the flag reads, as an index into fast_items
-  std::vector<std::uint8_t> state;  // [0]: item blank; [1 + k]: option k (kFlagRaised ...)
-};
-
-// An item asked only under a condition (a follow-up to earlier items, say) that nothing else
-// reads: on the table path its answer counts as answered when the condition holds (or is
-// unknown), and is ignored otherwise, as score_into does.
-struct Condition {
-  std::size_t input = 0;  // the item, as an index into fast_items
-  const Program* when = nullptr;
-  // The items the condition reads (none of them conditional): item index, and its fast item or
-  // -1 when it has no column.
-  std::vector<std::pair<std::size_t, int>> reads;
-};
-
-struct RowTables {
-  std::vector<ScaleTable> scales;
-  std::vector<FlagTable> flags;
-  std::vector<Condition> conditions;
-  // Per fast item: FastItem::bytes for an item without a condition or with one in
-  // `conditions`, else all kByteGeneral (only a blank cell).
-  std::vector<std::array<std::int8_t, 256>> bytes;
-  std::vector<std::uint8_t> flags_raised;  // per set of raised flags: how many
-  std::vector<Piece> flag_text;            // per set of raised flags (bit f: flag f): ",id;id"
-  std::vector<Piece> status_answered;      // [row status * (items + 1) + answered]: ",status,n"
-  std::size_t room = 0;                    // output bytes a row's pieces may take (32 per piece)
+  AnswerReader reader;  // the item's cells, with the export's missing codes and recodes
+  CellBytes bytes{};    // all kCellGeneral when the short cuts are off
 };
 
 struct InstrumentPlan {
   std::shared_ptr<const Instrument> ins;
   std::vector<ItemPlan> items;
-  // The fast path: rows whose cells for this instrument are all blank or one byte that is an
-  // option's code skip the Answer list and the general item checks (see Worker::fast_items).
-  bool fast = false;
-  std::vector<FastItem> fast_items;
-  std::optional<RowTables> tables;    // the table path, when the instrument qualifies
   std::vector<int> context_columns;   // per context variable: column or -1
   std::vector<double> fixed_context;  // from --context; NaN when not given
   std::vector<std::vector<std::pair<std::string, double>>> context_values;  // per variable
@@ -161,9 +76,10 @@ struct Plan {
   int id_col = -1;
   int date_col = -1;
   std::vector<InstrumentPlan> instruments;
-  std::vector<std::pair<std::string, MissingReason>> missing_text;  // normalized
-  std::vector<std::pair<double, MissingReason>> missing_numeric;
   const BatchOptions* opt = nullptr;
+  // BatchOptions::fast_path: quote-free records split by the worker, runs, the table path and
+  // one-byte cells read from CellBytes. Off: CsvParser and AnswerReader for every record and cell.
+  bool shortcuts = true;
   bool want_errors = false;  // an errors report was asked for
   bool want_alerts = false;  // an alerts file was asked for
 };
@@ -188,6 +104,11 @@ void append_value(Out& out, double v, const Scale& scale) {
   }
   out.append(text.data(), text.size());
 }
+
+// Marks in `read` the items `p` reads (their codes or their scores).
+void mark_items_read(const Program& p, std::vector<bool>& read);
+// The items an instrument's flags and skip conditions read.
+[[nodiscard]] std::vector<bool> items_read_by_flags_and_conditions(const Instrument& ins);
 
 // The plan for an export with this header (throws DataError for a missing required column);
 // `notes` gets what the user should know (unused columns, duplicate names ...).
